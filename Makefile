@@ -1,0 +1,24 @@
+# The two set-up commands of the README:
+#   make run    install into .venv/ and start the product
+#   make test   install into .venv/ (with test tools) and run the tests
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	# torch first and pinned: 2.13.0 is the local CPU wheel, anything else pulls CUDA builds.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(PY) -m ingest data/plans
+
+test: install
+	$(PY) -m pytest

@@ -1,0 +1,157 @@
+"""Raw text to clean paragraphs: one paragraph a line, debris out, hard wraps rejoined.
+
+What is removed: page numbers, download-site truncation notices, bare URLs, site navigation
+(breadcrumbs, 来源/时间/热度 lines), reprint and copyright footers, stray ASCII words. What is
+rebuilt: paragraphs that a PDF extraction hard-wrapped at the line width, and tables whose
+cells were flattened one per line (they become one line per row, cells joined by tabs).
+The characters themselves are kept; only the spaces PDF extraction puts between CJK text and
+digits are removed.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+import statistics
+
+from .text import CJK, CJK_PUNCT, fold, width
+
+TRUNCATION_RE = re.compile(r"预览已结束|完整报告|剩余\d*.{0,4}未读|阅读全文|展开全文|下载全文|"
+                           r"点击查看(全文|更多)|扫码(阅读|查看)|二维码如下")
+DEBRIS_RES = [
+    re.compile(r"^(https?://|www\.)\S+$"),                                   # bare URL
+    re.compile(r"^[-—–－\s]*(第\s*)?\d{1,4}\s*(页)?([/／共]\s*\d+\s*页?)?[-—–－\s]*$"),  # page no.
+    re.compile(r"^[A-Za-z][A-Za-z .]{0,19}$"),                              # stray word: Baidu, map
+    re.compile(r"^(来源|作者|时间|发布时间|热度|编辑|责任编辑|浏览次数|阅读量|字号)\s*[:：]"),
+    re.compile(r"^[^，。；,\s]{1,12}((\s+>\s+|\s*[›»]\s*)[^，。；,\s]{1,12})+$"),  # breadcrumb
+    re.compile(r"本文来源于|转载|版权所有|原创文章|免责声明|分享到|扫一扫|打印本页|关闭窗口|"
+               r"返回顶部|上一篇|下一篇|相关阅读|相关新闻|ICP备"),
+]
+DEBRIS_MAX_CHARS = 80  # a real paragraph that mentions 转载 is longer than any footer line
+SECTION_START_RE = re.compile(r"^(第[一二三四五六七八九十]+[章节部分条]|[一二三四五六七八九十]+[、.．]|"
+                              r"[(（][一二三四五六七八九十\d]+[)）]|\d{1,3}[.．、](?!\d)|——|[①-⑳]|表\s*\d*\s)")
+RESPONSIBILITY_START_RE = re.compile(r"^[(（](责任|牵头|配合)(单位|部门)")
+TERMINAL = "。！？；：!?;:"
+SPACE_RE = re.compile(rf"(?<=[{CJK}{CJK_PUNCT}])[ \u00a0\u3000]+|[ \u00a0\u3000]+(?=[{CJK}{CJK_PUNCT}])")
+
+
+@dataclasses.dataclass
+class Cleaned:
+    """Clean paragraphs plus what was removed on the way."""
+
+    paragraphs: list[str]
+    dropped: list[str]
+    truncated: bool
+    unwrapped: bool
+
+
+def clean(raw: str) -> Cleaned:
+    """Turn raw extracted text into clean paragraphs."""
+    lines = _flatten_tables(raw.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    kept, dropped, truncated = [], [], False
+    for line in lines:
+        stripped = line.strip(" \u3000\u00a0\ufeff") if "\t" in line else line.strip()
+        if not stripped:
+            kept.append("")
+            continue
+        if _is_debris(stripped):
+            dropped.append(stripped)
+            truncated = truncated or bool(TRUNCATION_RE.search(fold(stripped)))
+            continue
+        kept.append(stripped)
+    unwrapped = _looks_hard_wrapped(kept)
+    paragraphs = _unwrap(kept) if unwrapped else [line for line in kept if line]
+    paragraphs = [_tidy_spaces(p) for p in paragraphs]
+    return Cleaned([p for p in paragraphs if p.strip()], dropped, truncated, unwrapped)
+
+
+def _is_debris(line: str) -> bool:
+    if "\t" in line:
+        return False
+    folded = fold(line)
+    if TRUNCATION_RE.search(folded):
+        return True
+    return len(line) <= DEBRIS_MAX_CHARS and any(r.search(folded) for r in DEBRIS_RES)
+
+
+def _flatten_tables(lines: list[str]) -> list[str]:
+    """Rebuild rows from tables whose cells sit one per line ('\\tcell'), rows split by blanks."""
+    def is_cell(line: str) -> bool:  # '\ta\tb' is a whole row already, not a flattened cell
+        return line.startswith("\t") and "\t" not in line[1:]
+
+    out, i = [], 0
+    while i < len(lines):
+        if not is_cell(lines[i]):
+            out.append(lines[i])
+            i += 1
+            continue
+        rows, row = [], []
+        while i < len(lines) and (is_cell(lines[i]) or not lines[i].strip()):
+            if is_cell(lines[i]):
+                row.append(lines[i][1:].strip())
+            elif row:
+                rows.append(row)
+                row = []
+            if not lines[i].strip() and i + 1 < len(lines) and not lines[i + 1].strip():
+                break  # two blank lines end the table
+            i += 1
+        if row:
+            rows.append(row)
+        out.extend("\t".join(re.sub(r"\s+", "", c) for c in r) + "\t" * (len(r) == 1) for r in rows)
+    return out
+
+
+def _looks_hard_wrapped(lines: list[str]) -> bool:
+    """A PDF extraction wraps most lines at one width; born-digital text does not."""
+    widths = [width(line) for line in lines if line and "\t" not in line]
+    if len(widths) < 10:
+        return False
+    full = _full_width(widths)
+    near = sum(1 for w in widths if full - 6 <= w <= full + 2)
+    return full <= 120 and near >= 0.5 * len(widths)
+
+
+def _full_width(widths: list[int]) -> int:
+    """The width of a full line: the median of the longer half of the lines."""
+    ordered = sorted(widths)
+    return int(statistics.median(ordered[len(ordered) // 2:]))
+
+
+def _unwrap(lines: list[str]) -> list[str]:
+    """Rejoin hard-wrapped lines into paragraphs (blank lines carry no meaning here)."""
+    lines = [line for line in lines if line]
+    full = _full_width([width(line) for line in lines if "\t" not in line])
+    paragraphs: list[str] = []
+    first_line = True  # the current line opens its paragraph, so it is indented
+    for line in lines:
+        if paragraphs and _continues(paragraphs[-1], prev_line, line, first_line, full):
+            paragraphs[-1] += line
+            first_line = False
+        else:
+            paragraphs.append(line)
+            first_line = True
+        prev_line = line
+    return paragraphs
+
+
+def _continues(paragraph: str, prev: str, line: str, prev_opened: bool, full: int) -> bool:
+    """Whether ``line`` continues the paragraph whose last physical line is ``prev``."""
+    if "\t" in line or "\t" in prev:
+        return False
+    folded = fold(line)
+    if RESPONSIBILITY_START_RE.match(folded):
+        return True
+    if SECTION_START_RE.match(folded):
+        return False
+    # A wrapped line fills the width; a paragraph's first line is indented two characters.
+    wrapped_at = full - (6 if prev_opened else 2)
+    if prev.rstrip()[-1:] in TERMINAL or fold(prev.rstrip()[-1:]) in TERMINAL:
+        # A sentence ended at the margin: the paragraph goes on only if the next line is full too.
+        return width(line) >= full - 2 and width(prev) >= wrapped_at
+    return width(prev) >= wrapped_at
+
+
+def _tidy_spaces(text: str) -> str:
+    """Drop the spaces PDF extraction leaves around CJK text ('2021 年 7 月' → '2021年7月')."""
+    if "\t" in text:
+        return "\t".join(_tidy_spaces(cell) for cell in text.split("\t"))
+    return SPACE_RE.sub("", text).strip()

@@ -1,0 +1,182 @@
+"""Clean paragraphs of one plan to citable records: clauses, bullets, table rows, preamble.
+
+The hierarchy is the one Chinese plans print: 第一章 → 一、 → （一） → 1. → （1）/① → ——.
+A record's path is the printed labels of its ancestors and itself, in canonical form
+(full-width brackets, ASCII dot): 二、（三）8. Because the path carries the section labels,
+plans that restart task numbers in each sub-section (district plans) and plans that number
+continuously (city plans) both get unique paths with no special case.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from .text import fold
+
+MARKERS = [  # (level, pattern on folded text, canonical label from the number)
+    (0, re.compile(r"^第([一二三四五六七八九十百]+)(章|部分)\s*"), "第{0}{1}"),
+    (1, re.compile(r"^([一二三四五六七八九十百]+)[、.]\s*"), "{0}、"),
+    (2, re.compile(r"^\(([一二三四五六七八九十]+)\)\s*"), "（{0}）"),
+    (3, re.compile(r"^第([一二三四五六七八九十百]+)条\s*"), "第{0}条"),
+    (3, re.compile(r"^(\d{1,3})[.、](?!\d)\s*"), "{0}."),
+    (4, re.compile(r"^\((\d{1,3})\)\s*"), "（{0}）"),
+    (4, re.compile(r"^([①-⑳])\s*"), "{0}"),
+    (5, re.compile(r"^——\s*"), "——"),
+]
+HEADING_MAX = 40
+TABLE_CAPTION_RE = re.compile(r"^(表\s*\d*|附表\s*\d*)|表$")
+RESP_LABEL_RE = re.compile(r"[(（]\s*(责任单位|牵头单位|责任部门|牵头部门|实施单位)\s*[:：]")
+ROW_LABEL_COLUMNS = re.compile(r"^(序号|编号|No\.?)$", re.I)
+NAME_COLUMNS = re.compile(r"指标|项目|名称|内容")
+
+
+@dataclasses.dataclass
+class Node:
+    """A parsed unit before it becomes a record. Paragraph indices are [start, end)."""
+
+    kind: str
+    path: str
+    heading: str
+    heading_path: list[str]
+    start: int
+    end: int
+    has_body: bool = True
+    table: dict | None = None
+    text: str | None = None  # set when the record text is not the paragraphs as printed
+
+
+def parse_structure(paras: list[str], title: tuple[int, int]) -> list[Node]:
+    """Records of a plan whose title occupies paras[title[0]:title[1]]; before it is the notice."""
+    nodes: list[Node] = []
+    if title[0] > 0:
+        nodes.append(Node("notice", "印发通知", "", [], 0, title[0]))
+    stack: list[tuple[int, str, str]] = []  # (level, label, heading) of open sections
+    current: Node | None = None
+    i = title[1]
+    while i < len(paras):
+        if _is_table_start(paras, i):
+            rows_end = _table_end(paras, i + 1)
+            nodes.extend(_table_rows(paras, i, rows_end, stack))
+            current, i = None, rows_end
+            continue
+        marker = _marker(fold(paras[i]))
+        if marker is None:
+            if current is None:  # text before any section, or after a table
+                current = Node("clause" if stack else "preamble", _path(stack) or "前言",
+                               stack[-1][2] if stack else "", [h for _, _, h in stack], i, i)
+                nodes.append(current)
+            current.end, current.has_body = i + 1, True
+            i += 1
+            continue
+        level, label, rest = marker
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        heading, inline_body = _split_heading(rest)
+        if level == 5:  # —— bullets print no number: they are named by their lead phrase
+            siblings = sum(n.path.startswith(_path(stack) + "——") for n in nodes)
+            label = "——" + (heading or str(siblings + 1))
+        stack.append((level, label, heading))
+        current = Node("bullet" if level == 5 else "clause", _path(stack), heading,
+                       [h for _, _, h in stack], i, i + 1, has_body=inline_body)
+        nodes.append(current)
+        i += 1
+    if not any(n.kind in ("clause", "bullet", "table_row") for n in nodes):
+        return _paragraph_nodes(paras, title[1], nodes)
+    return [n for n in nodes if n.has_body]
+
+
+def _marker(folded: str) -> tuple[int, str, str] | None:
+    for level, pattern, template in MARKERS:
+        if (m := pattern.match(folded)):
+            return level, template.format(*m.groups()), folded[m.end():]
+    return None
+
+
+def _path(stack: list[tuple[int, str, str]]) -> str:
+    return "".join(label for _, label, _ in stack)
+
+
+def _split_heading(rest: str) -> tuple[str, bool]:
+    """(heading, whether body text follows it on the same line)."""
+    stop = rest.find("。")
+    if 0 < stop <= HEADING_MAX:
+        return rest[:stop], stop + 1 < len(rest.rstrip())
+    if len(rest) <= HEADING_MAX and not re.search(r"[。；;]", rest):
+        return rest.rstrip("：:"), False
+    return "", True
+
+
+def _paragraph_nodes(paras: list[str], body_start: int, nodes: list[Node]) -> list[Node]:
+    """Fallback for text with no section markers: every paragraph is its own record."""
+    head = [n for n in nodes if n.kind == "notice"]
+    return head + [Node("paragraph", f"第{k}段", "", [], i, i + 1)
+                   for k, i in enumerate(range(body_start, len(paras)), start=1)]
+
+
+def _is_table_start(paras: list[str], i: int) -> bool:
+    return ("\t" not in paras[i] and bool(TABLE_CAPTION_RE.search(fold(paras[i])))
+            and i + 2 < len(paras) and "\t" in paras[i + 1] and "\t" in paras[i + 2])
+
+
+def _table_end(paras: list[str], i: int) -> int:
+    while i < len(paras) and "\t" in paras[i]:
+        i += 1
+    return i
+
+
+def _table_rows(paras: list[str], caption_i: int, end: int, stack) -> list[Node]:
+    """One record per data row; blank leading cells inherit the row above (merged cells)."""
+    caption = re.sub(r"\s+", " ", paras[caption_i]).strip()
+    header = [c.strip() for c in paras[caption_i + 1].split("\t")]
+    keep = [k for k, name in enumerate(header) if not ROW_LABEL_COLUMNS.match(fold(name))]
+    name_col = next((k for k in keep if NAME_COLUMNS.search(fold(header[k]))), keep[0])
+    nodes, previous = [], [""] * len(header)
+    for i in range(caption_i + 2, end):
+        cells = ([c.strip() for c in paras[i].split("\t")] + [""] * len(header))[: len(header)]
+        cells = [c or (previous[k] if k < name_col else "") for k, c in enumerate(cells)]
+        previous = cells
+        nodes.append(Node("table_row", caption, cells[name_col],
+                          [h for _, _, h in stack] + [caption], i, i + 1,
+                          table={"caption": caption, "columns": header, "cells": cells},
+                          text=" | ".join(cells[k] for k in keep)))
+    return nodes
+
+
+def responsible_units(text: str, comma_separated: bool) -> list[str]:
+    """The 责任单位 list of a clause, split by the document's own separator convention.
+
+    With ``comma_separated`` (the document separates agencies with "，"), "、" joins the names of
+    one merged agency (市科委、中关村管委会); otherwise "、" separates agencies.
+    """
+    folded = fold(text)
+    units: list[str] = []
+    for m in RESP_LABEL_RE.finditer(folded):
+        close = _closing_bracket(folded, m.start())
+        for segment in re.split(r"[;；]", text[m.end(): close]):
+            segment = re.sub(r"^\s*(配合单位|参与单位|协办单位)\s*[:：]", "", segment)
+            separators = r"[,，]" if comma_separated else r"[,，、]"
+            units.extend(u.strip(" 。.") for u in re.split(separators, segment) if u.strip(" 。."))
+    return units
+
+
+def uses_comma_separator(texts: list[str]) -> bool:
+    """Whether this document's 责任单位 lists separate agencies with commas."""
+    for text in texts:
+        folded = fold(text)
+        for m in RESP_LABEL_RE.finditer(folded):
+            if "," in folded[m.end(): _closing_bracket(folded, m.start())]:
+                return True
+    return False
+
+
+def _closing_bracket(folded: str, open_at: int) -> int:
+    """Index of the bracket closing the one at ``open_at`` (agency names nest brackets)."""
+    depth = 0
+    for k in range(open_at, len(folded)):
+        if folded[k] == "(":
+            depth += 1
+        elif folded[k] == ")":
+            depth -= 1
+            if depth == 0:
+                return k
+    return len(folded)
