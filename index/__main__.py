@@ -5,6 +5,7 @@ Exit codes: 0 ok, 1 failure (the message says what and how to fix it), 2 usage.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import signal
@@ -22,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     settings = Settings.from_env(index_dir=args.index_dir)
+    if args.run in (_build, _add):  # batch embedding: throughput over latency (see settings)
+        settings = dataclasses.replace(settings, torch_threads=settings.build_threads)
     try:
         return args.run(args, settings)
     except (PlanIndexError, IngestError) as exc:

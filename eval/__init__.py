@@ -1,0 +1,1 @@
+"""Evaluation: gold questions, runner, scoring and benchmarks."""
