@@ -28,6 +28,7 @@ from .types import Filters, Hit, IndexMismatch, IndexMissing
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 PHRASE_MAX = 20  # longer queries are questions, not phrases
+FILTER_OVERFETCH = 20
 
 
 def embed_text(clause: Clause, doc: Document) -> str:
@@ -55,6 +56,9 @@ class PlanIndex:
         self.embeddings = embeddings
         self.dense = _vector_store(vectors, clauses, embeddings, settings.vector_backend)
         self._keys: list[str] | None = None  # match keys of the texts, built on first phrase query
+        self._doc_ids = list(self.documents)
+        position = {doc_id: i for i, doc_id in enumerate(self._doc_ids)}
+        self._doc_rows = np.array([position[c.doc_id] for c in clauses], dtype=np.int32)
 
     @classmethod
     def load(cls, folder: Path, settings: Settings, embeddings: SentenceEmbeddings | None = None) -> "PlanIndex":
@@ -74,6 +78,13 @@ class PlanIndex:
         return cls(folder, manifest, documents, [Clause.from_dict(r) for r in rows], hashes,
                    vectors, BM25Index.load(root / "bm25"), embeddings, settings)
 
+    def _allowed(self, filters: Filters) -> np.ndarray:
+        """Which records the filters let through (decided per document, then spread to rows)."""
+        if not filters.active:
+            return np.ones(len(self.clauses), dtype=bool)
+        ok = np.array([filters.allows(self.documents[doc_id]) for doc_id in self._doc_ids], dtype=bool)
+        return ok[self._doc_rows]
+
     def vectors_by_hash(self) -> dict[str, np.ndarray]:
         """Stored vectors keyed by the hash of their embedded text (for incremental builds)."""
         return dict(zip(self.hashes, self.dense.vectors))
@@ -81,7 +92,7 @@ class PlanIndex:
     def search(self, query: str, k: int = 10, filters: Filters = Filters(), depth: int | None = None) -> list[Hit]:
         """Top-k records for ``query`` by reciprocal-rank fusion of dense and BM25 ranks."""
         depth = max(depth or self.settings.fusion_depth, k)
-        allowed = np.array([filters.allows(self.documents[c.doc_id]) for c in self.clauses], dtype=bool)
+        allowed = self._allowed(filters)
         if not allowed.any():
             return []
         dense = self.dense.ranked(self.embeddings.embed_query(query), depth, allowed)
@@ -131,11 +142,19 @@ class _DenseStore:
         self.vectors = vectors
 
     def ranked(self, query_vector: list[float], depth: int, allowed: np.ndarray) -> list[int]:
-        """Rows of the nearest allowed records, best first."""
-        fetch = depth if allowed.all() else len(allowed)  # a filter may exclude most neighbours
-        found = self.store.similarity_search_with_score_by_vector(query_vector, k=min(fetch, len(allowed)))
-        rows = [doc.metadata["row"] for doc, _ in found]
-        return [r for r in rows if allowed[r]][:depth]
+        """Rows of the nearest allowed records, best first.
+
+        With a filter, look deeper; if the filter is so selective that too few neighbours
+        pass, search everything once more.
+        """
+        total = len(allowed)
+        fetch = min(total, depth if allowed.all() else depth * FILTER_OVERFETCH)
+        while True:
+            found = self.store.similarity_search_with_score_by_vector(query_vector, k=fetch)
+            rows = [r for r in (doc.metadata["row"] for doc, _ in found) if allowed[r]]
+            if len(rows) >= min(depth, int(allowed.sum())) or fetch >= total:
+                return rows[:depth]
+            fetch = total
 
 
 def _vector_store(vectors: np.ndarray, clauses: list[Clause], embeddings: SentenceEmbeddings,
