@@ -1,0 +1,384 @@
+"""Answer builders, one per kind of question. Each returns a Draft: sentences in the answer's
+language, each with the (clause, quote) pairs that support it. Numbering and verification
+happen afterwards (engine.core)."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import re
+
+from index.types import Filters
+from ingest.text import DATE_RE, fold
+from ingest.types import Clause, Document
+
+from .analysis import NUMBER_UNIT_RE, Question, evidence_pattern
+from .evidence import content_tokens, overlap, trim
+
+Cites = list[tuple[Clause, str]]
+
+
+@dataclasses.dataclass
+class Draft:
+    """Sentences with their supporting quotes, or the reason to refuse."""
+
+    kind: str
+    sentences: list[tuple[str, Cites]] = dataclasses.field(default_factory=list)
+    contexts: list[Clause] = dataclasses.field(default_factory=list)
+    refusal: str | None = None
+
+    @classmethod
+    def refuse(cls, reason: str) -> "Draft":
+        """A draft that says the plans cannot answer, and why (for the log)."""
+        return cls("refusal", refusal=reason)
+
+
+
+
+def _ref(clause: Clause, en: bool) -> str:
+    return f"《{clause.title}》{clause.path}" if not en else f"《{clause.title}》, clause {clause.path}"
+
+
+def extractive(engine, q: Question, filters: Filters) -> Draft:
+    """Figures, single clauses and general questions: the sentence that says it, as written."""
+    hits = engine.search(q.text, filters)
+    if not hits:
+        return Draft.refuse("nothing retrieved")
+    want_number = q.kind in ("figure", "table") or bool(q.figures) or q.quantity is not None
+    en = q.lang == "en"
+    ranked = _rank_sentences(engine, q, [h.clause for h in hits[:5]], want_number)
+    clause, sentence, score = ranked[0]
+    if not en and score <= 0:
+        return Draft.refuse("no retrieved sentence shares a content word with the question")
+    if q.quantity and not re.search(evidence_pattern(q.quantity), fold(sentence)):
+        return Draft.refuse(f"asks for {q.quantity}, and the best evidence states none")
+    piece = _piece(clause, sentence, engine.question_tokens(q), want_number)
+    correction = _premise_correction(q, clause, [c for c, _, _ in ranked[:3]], engine.question_tokens(q))
+    draft = Draft("figure" if want_number else "clause", contexts=[h.clause for h in hits])
+    if correction:
+        asserted, actual = correction
+        lead = (f"No: the plan says {actual}, not {asserted}." if en else f"不对：计划写的是{actual}，不是{asserted}。")
+        draft.sentences.append((lead, [(clause, sentence)]))
+    body = (f"According to {_ref(clause, True)}: “{piece}”" if en else f"{_ref(clause, False)}：{piece}")
+    draft.sentences.append((body, [(clause, sentence)]))
+    second = next(((c, s) for c, s, sc in ranked[1:3] if c.doc_id == clause.doc_id and c.path != clause.path
+                   and sc >= score * 0.8 and want_number and re.search(r"\d", s)), None)
+    if second and not en:
+        draft.sentences.append((f"另见{_ref(second[0], False)}：{_piece(second[0], second[1], engine.question_tokens(q), True)}",
+                                [second]))
+    return draft
+
+
+def _rank_sentences(engine, q: Question, clauses: list[Clause], want_number: bool):
+    """(clause, sentence, score) best first; English questions are ranked by the dense model."""
+    if q.lang == "en" and not engine.question_tokens(q):
+        candidates = [(c, s) for c in clauses[:3] for s in _sentences(c)]
+        vectors = engine.index.embeddings.encode([engine.settings.passage_prefix + s for _, s in candidates])
+        query = engine.index.embeddings.embed_query(q.text)
+        scores = vectors @ __import__("numpy").array(query, dtype="float32")
+        order = sorted(range(len(candidates)), key=lambda i: -scores[i])
+        return [(candidates[i][0], candidates[i][1], float(scores[i])) for i in order]
+    ranked = []
+    for rank, clause in enumerate(clauses):
+        sentence, score = engine.pick(q, clause, want_number)
+        ranked.append((clause, sentence, score - 0.5 * rank))
+    return sorted(ranked, key=lambda r: -r[2])
+
+
+def _sentences(clause: Clause) -> list[str]:
+    from .evidence import sentences
+
+    return sentences(clause)
+
+
+def _piece(clause: Clause, sentence: str, tokens: set[str], want_number: bool) -> str:
+    if clause.table:
+        cols = clause.table["columns"]
+        return "；".join(f"{c}：{v}" for c, v in zip(cols, clause.table["cells"]) if v and not re.match(r"序\s*号", c))
+    return trim(sentence, tokens, want_number)
+
+
+def _premise_correction(q: Question, clause: Clause, nearby: list[Clause],
+                        tokens: set[str]) -> tuple[str, str] | None:
+    """(asserted, actual) when the question asserts a figure the evidence contradicts: the
+    evidence's figure of the same unit in the part that best matches the question."""
+    for number, unit in q.figures:
+        if any(re.search(rf"(?<![\d.]){re.escape(number)}\s*{re.escape(unit)}", fold(c.text)) for c in nearby):
+            continue
+        if clause.table:
+            cells = dict(zip(clause.table["columns"], clause.table["cells"]))
+            target = next((v for c, v in cells.items() if re.search(r"目标|指标值|数值", fold(c))), None)
+            unit_cell = next((v for c, v in cells.items() if "单位" in fold(c)), "")
+            if target and re.fullmatch(r"[\d.]+", target):
+                return f"{number}{unit}", f"{target}{unit_cell}"
+            continue
+        pieces = [p for p in re.split(r"[，,；;。\n]", clause.text) if p]
+        candidates = [(overlap(tokens, p), m.group(0)) for p in pieces
+                      for m in NUMBER_UNIT_RE.finditer(p) if m.group(2) == unit]
+        if candidates:
+            return f"{number}{unit}", max(candidates, key=lambda c: c[0])[1]
+    return None
+
+
+def task_agencies(engine, q: Question, filters: Filters) -> Draft:
+    """Task → all its 责任单位, from the parsed list of the task the question describes."""
+    hits = engine.search(q.text, filters)
+    tasks = [h.clause for h in hits[:5] if h.clause.agencies]
+    if not tasks:
+        return Draft.refuse("no task with a 责任单位 list matches the question")
+    clause = tasks[0]
+    en = q.lang == "en"
+    units = "、".join(f"“{a}”" for a in clause.agencies) if "、" in "".join(clause.agencies) else "、".join(clause.agencies)
+    quote = re.search(r"[(（]\s*(责任|牵头)[^)）]*(?:[(（][^)）]*[)）][^)）]*)*[)）]", clause.text)
+    text = (f"{_ref(clause, True)} “{clause.heading}” lists these responsible agencies: {units}"
+            if en else f"{_ref(clause, False)}「{clause.heading}」的责任单位是：{units}。")
+    return Draft("responsibility_task", [(text, [(clause, quote.group(0) if quote else clause.heading)])],
+                 contexts=[h.clause for h in hits])
+
+
+def agency_tasks(engine, q: Question, name: str) -> Draft:
+    """Agency → every task it is responsible for, grouped by plan, under each of its names."""
+    by_name = engine.agencies.tasks_of(name)
+    if not by_name:
+        return Draft.refuse(f"no task lists {name} as 责任单位")
+    en = q.lang == "en"
+    draft = Draft("responsibility_agency")
+    aliases = list(by_name)
+    if len(aliases) > 1:
+        note = (f"{' / '.join(aliases)} are one agency under its former and later names."
+                if en else f"{'、'.join(aliases)}是同一机构的前后名称。")
+        draft.sentences.append((note, [(by_name[a][0], a) for a in aliases]))
+    plans: dict[str, list[tuple[str, Clause]]] = {}
+    for alias, clauses in by_name.items():
+        for clause in clauses:
+            plans.setdefault(clause.doc_id, []).append((alias, clause))
+    for doc_id, items in plans.items():
+        doc = engine.index.documents[doc_id]
+        used = "、".join(dict.fromkeys(a for a, _ in items))
+        head = (f"《{doc.title}》 (as {used}):" if en else f"《{doc.title}》（名称：{used}）：")
+        draft.sentences.append((head, [(items[0][1], used)]))
+        for _, clause in items:
+            draft.sentences.append((f"- {clause.path} {clause.heading}", [(clause, clause.heading)]))
+        draft.contexts.extend(c for _, c in items)
+    return draft
+
+
+def comparison(engine, q: Question, docs: list[Document], filters: Filters) -> Draft:
+    """A figure or topic across plans: one cited cell per plan."""
+    docs = docs if len(docs) >= 2 else [d for d in engine.index.documents.values() if filters.allows(d)]
+    en = q.lang == "en"
+    draft = Draft("comparison")
+    rows = []
+    topic = _topic(q)
+    for doc in docs:
+        hits = engine.search(topic, Filters(plans=(doc.doc_id,)), k=5)
+        if not hits:
+            continue
+        ranked = _rank_sentences(engine, q, [h.clause for h in hits], True)
+        clause, sentence, score = ranked[0]
+        if score <= 0 and not en:
+            continue
+        rows.append((doc, clause, sentence, _piece(clause, sentence, engine.question_tokens(q), True)))
+        draft.contexts.extend(h.clause for h in hits[:2])
+    if len(rows) < 2:
+        return extractive(engine, q, filters)
+    draft.sentences.append(("| plan | clause | what it says |\n|---|---|---|" if en else "| 计划 | 条款 | 内容 |\n|---|---|---|", []))
+    for doc, clause, sentence, piece in rows:
+        draft.sentences.append((f"| {doc.title} | {clause.path} | {piece} |", [(clause, sentence)]))
+    return draft
+
+
+def _topic(q: Question) -> str:
+    """The comparison's subject without the plan names and comparison words."""
+    text = re.sub(r"\d{4}\s*[-—–]\s*\d{4}\s*年?|\d{4}\s*年|两轮|两份|两版|分别|对比|比较|相比|各自|怎么比|有什么不同|差多少",
+                  " ", q.folded)
+    return text.strip() or q.folded
+
+
+def eligibility(engine, q: Question, filters: Filters) -> Draft:
+    """Support a described firm may get: relevant clauses grouped by plan, one line each."""
+    hits = engine.search(q.text, filters, k=10)
+    tokens = engine.question_tokens(q)
+    en = q.lang == "en"
+    draft = Draft("eligibility", contexts=[h.clause for h in hits])
+    plans: dict[str, list[tuple[Clause, str]]] = {}
+    for hit in hits:
+        sentence, score = engine.pick(q, hit.clause, False)
+        if (score > 0 or en) and hit.clause.kind in ("clause", "bullet") and len(plans.get(hit.clause.doc_id, [])) < 3:
+            plans.setdefault(hit.clause.doc_id, []).append((hit.clause, sentence))
+    if not plans:
+        return Draft.refuse("no clause matches the firm's description")
+    for doc_id, items in plans.items():
+        doc = engine.index.documents[doc_id]
+        status = "" if doc.in_force(engine.today) else ("（已失效）" if not en else " (no longer in force)")
+        draft.sentences.append((f"**{doc.title}**{status}", [(items[0][0], doc.title)]))
+        for clause, sentence in items:
+            draft.sentences.append((f"- {clause.path} {clause.heading}：{trim(sentence, tokens, False)}",
+                                    [(clause, sentence)]))
+    return draft
+
+
+def clause_by_path(engine, q: Question, docs: list[Document]) -> Draft | None:
+    """'What does clause 8 / 三、（二）3. say': the clause's full text."""
+    path = re.search(r"[一二三四五六七八九十]+、\s*[(（][一二三四五六七八九十]+[)）]\s*\d*\.?", q.folded)
+    number = re.search(r"第\s*(\d+)\s*[条项]|任务\s*(\d+)|item\s*(\d+)|第([一二三四五六七八九十]+)[条项]", q.folded, re.I)
+    candidates = [c for c in engine.index.clauses if c.chunk == 0 and (not docs or c.doc_id in {d.doc_id for d in docs})]
+    if path:
+        want = re.sub(r"\s", "", path.group(0)).replace("(", "（").replace(")", "）")
+        matches = [c for c in candidates if c.path.startswith(want)]
+    elif number:
+        from ingest.text import cn_int
+
+        n = next(int(g) if g.isdigit() else cn_int(g) for g in number.groups() if g)
+        matches = [c for c in candidates if c.path.endswith(f"）{n}.")]
+    else:
+        return None
+    if not matches:
+        return None
+    top = {h.clause.clause_id: i for i, h in enumerate(engine.search(q.text, Filters(plans=tuple(d.doc_id for d in docs))))}
+    clause = min(matches, key=lambda c: top.get(c.clause_id, 99))
+    en = q.lang == "en"
+    text = f"{_ref(clause, en)}{' says' if en else '全文'}：{clause.text}"
+    return Draft("clause", [(text, [(clause, clause.text)])], contexts=[clause])
+
+
+def time_answer(engine, q: Question, docs: list[Document]) -> Draft:
+    """Issue dates, 文号, validity, effect, repeals and which plan is in force: from metadata,
+    each fact cited to the clause that prints it."""
+    en = q.lang == "en"
+    low = q.folded.lower()
+    draft = Draft("time")
+    if q.date and re.search(r"正在执行|有效|适用|参照|实施|in force|applies|valid", low) or (
+            q.years and re.search(r"参照|正在执行|适用|in force", low)):
+        day = q.date or dt.date(q.years[0], 7, 1)
+        pool = docs or list(engine.index.documents.values())
+        if re.search(r"市级|北京市层面|全市|city", low):
+            pool = [d for d in pool if d.level == "city"]
+        active = [d for d in engine.index.documents.values() if d in pool and d.in_force(day)]
+        if not active:
+            return Draft.refuse(f"no plan in the corpus is in force on {day}")
+        for doc in active:
+            notice = _printed(engine, doc, r"印发|行动计划|方案")
+            draft.sentences.append(((f"On {day.isoformat()} (the date used), {doc.title} is in force."
+                                     if en else f"按{day.year}年{day.month}月{day.day}日判断，正在施行的是《{doc.title}》。"),
+                                    [(notice, doc.title)] if notice else []))
+        docs = active
+    if not docs:
+        hits = engine.search(q.text, Filters(), k=3)
+        docs = [engine.index.documents[hits[0].clause.doc_id]] if hits else []
+    for doc in docs[:2]:
+        _metadata_facts(engine, q, doc, draft, en)
+    return draft if draft.sentences else extractive(engine, q, Filters(plans=tuple(d.doc_id for d in docs)))
+
+
+def _metadata_facts(engine, q: Question, doc: Document, draft: Draft, en: bool) -> None:
+    low = q.folded.lower()
+    wants = {
+        "issued": re.search(r"印发|发布|哪天|文号|何时|什么时候|issued|when", low) and not re.search(r"有效期|到期|施行|expire", low),
+        "number": re.search(r"文号|number", low),
+        "valid": re.search(r"有效期|到期|到什么时候|还有效|expire|valid|衔接", low),
+        "effective": re.search(r"施行|生效|开始|effective", low),
+        "repeal": re.search(r"废止|还有效|之前|上一|repeal|earlier", low),
+        "period": re.search(r"规划期|覆盖|哪几年|period|哪份", low),
+        "issuer": re.search(r"哪个机关|谁印发|哪个部门印发|issuer|机关", low),
+    }
+    notice = next((c for c in engine.index.clauses if c.doc_id == doc.doc_id and c.kind == "notice"), None)
+    if (wants["issued"] or wants["number"]) and notice:
+        date = _printed_date(notice.text, doc.issue_date)
+        parts = [f"文号{doc.number}" if doc.number and not en else (f"document number {doc.number}" if doc.number else "")]
+        if date:
+            parts.append(f"{date}印发" if not en else f"issued on {date}")
+        if doc.issuer and wants["issuer"]:
+            parts.append(f"印发机关：{doc.issuer}" if not en else f"by {doc.issuer}")
+        sentence = f"《{doc.title}》：" + "，".join(p for p in parts if p) + "。"
+        draft.sentences.append((sentence, [(notice, date or doc.number or doc.title)]))
+    if wants["issuer"] and notice and not wants["issued"]:
+        draft.sentences.append((f"《{doc.title}》由{doc.issuer}印发。", [(notice, doc.issuer or "")]))
+    if wants["valid"]:
+        clause = _printed(engine, doc, r"有效期")
+        if clause and doc.valid_until:
+            date = _printed_date(clause.text[clause.text.find("有效期"):], doc.valid_until)
+            draft.sentences.append(((f"{doc.title} is valid until {date}." if en else f"《{doc.title}》有效期至{date}。"),
+                                    [(clause, _sentence_with(clause.text, "有效期"))]))
+        elif doc.period_end:
+            draft.sentences.append((f"《{doc.title}》未写明有效期；其规划期为{doc.period_start}—{doc.period_end}年。",
+                                    [(notice or engine.index.clauses[0], doc.title)]))
+    if wants["effective"]:
+        clause = _printed(engine, doc, r"施行|实施")
+        if clause and re.search(r"自.{0,12}起(施行|实施)", clause.text):
+            quote = _sentence_with(clause.text, "施行")
+            draft.sentences.append(((f"It takes effect as stated: “{quote}”" if en else
+                                     f"《{doc.title}》{re.search(r'自.{0,12}起(施行|实施)', clause.text).group(0)}（印发日期见通知）。"),
+                                    [(clause, quote)]))
+            if notice and not wants["issued"]:
+                date = _printed_date(notice.text, doc.issue_date)
+                if date:
+                    draft.sentences.append(((f"It was issued on {date}." if en else f"印发日期为{date}。"), [(notice, date)]))
+    if wants["repeal"]:
+        clause = _printed(engine, doc, r"废止")
+        if clause and doc.repeals:
+            quote = _sentence_with(clause.text, "废止")
+            names = "；".join(f"《{r.title}》（{r.number}）" if r.number else f"《{r.title}》" for r in doc.repeals)
+            draft.sentences.append(((f"{doc.title} repeals {names}." if en else f"《{doc.title}》印发后，{names}已废止。"),
+                                    [(clause, quote)]))
+        for other in doc.repealed_by:
+            draft.sentences.append((f"《{doc.title}》已被《{engine.index.documents[other].title}》废止。", []))
+    if wants["period"] and doc.period_start:
+        cite = notice or _printed(engine, doc, r"\d{4}")
+        draft.sentences.append(((f"{doc.title} covers {doc.period_start}–{doc.period_end}." if en else
+                                 f"《{doc.title}》的规划期为{doc.title[doc.title.rfind('（') if '（' in doc.title else doc.title.rfind('('):]}。"),
+                                [(cite, doc.title)] if cite else []))
+
+
+def _printed(engine, doc: Document, pattern: str) -> Clause | None:
+    """The first record of ``doc`` whose text matches ``pattern`` (where a fact is printed)."""
+    return next((c for c in engine.index.clauses if c.doc_id == doc.doc_id and re.search(pattern, fold(c.text))), None)
+
+
+def _printed_date(text: str, date: dt.date | None) -> str | None:
+    """A date as the document prints it (2021年7月8日), falling back to the metadata value."""
+    for m in DATE_RE.finditer(fold(text)):
+        return text[m.start(): m.end()]
+    return f"{date.year}年{date.month}月{date.day}日" if date else None
+
+
+def _sentence_with(text: str, word: str) -> str:
+    for sentence in re.findall(r"[^。]*。?", text):
+        if word in fold(sentence):
+            return sentence.strip()
+    return text[:80]
+
+
+@functools.lru_cache(maxsize=1)
+def _posseg():
+    import logging
+
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.posseg
+
+
+def places(folded: str) -> list[str]:
+    """Place names in a question (jieba's ns tag), e.g. 深圳, 朝阳区."""
+    return [w for w, flag in _posseg().lcut(folded) if flag == "ns" and len(w) >= 2]
+
+
+def region_aliases(doc: Document) -> list[str]:
+    """Ways a question names a district plan: 昌平区, 昌平, changping; 通州 also by 副中心 in its title."""
+    from pypinyin import lazy_pinyin
+
+    region = fold(doc.region or "")
+    short = re.sub(r"(区|县)$", "", region)
+    aliases = [region, short, "".join(lazy_pinyin(short)).lower()]
+    if "副中心" in fold(doc.title):
+        aliases.append("副中心")
+    return [a for a in aliases if len(a) >= 2]
+
+
+def to_traditional(text: str) -> str:
+    """The answer in the reader's script (quotes included: they are converted for reading)."""
+    import opencc
+
+    return opencc.OpenCC("s2t").convert(text)

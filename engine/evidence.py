@@ -1,0 +1,64 @@
+"""Choosing the sentence of a clause that answers a question, and trimming it to the part
+that does, as written."""
+from __future__ import annotations
+
+import re
+
+from index.lexical import tokenize
+from ingest.text import fold
+from ingest.types import Clause
+
+SENTENCE_RE = re.compile(r"[^。；;\n]+[。；;]?")
+GENERIC = set("北京 北京市 计划 行动 行动计划 医药 健康 医药健康 产业 提出 要求 规定 多少 哪些 什么 目标 "
+              "推动 支持 加快 发展 年 到 年底 本市 全市 区 市 我们 有 能 会 吗 呢".split())
+PIECE_MAX = 90  # a longer sentence is trimmed to the comma-separated part that answers
+
+
+def has_figure(text: str) -> bool:
+    """A number other than a year (years set the scope; the figure is what is asked)."""
+    return re.search(r"\d", re.sub(r"(19|20)\d{2}\s*年", "", text)) is not None
+
+
+def sentences(clause: Clause) -> list[str]:
+    """The clause's sentences; a table row is one sentence."""
+    if clause.table:
+        return [clause.text]
+    body = clause.text.split("\n", 1)[1] if "\n" in clause.text and clause.kind == "clause" else clause.text
+    return [s.strip() for s in SENTENCE_RE.findall(body) if len(s.strip()) > 1]
+
+
+def content_tokens(text: str) -> set[str]:
+    """Tokens that carry meaning for matching (no generic plan words)."""
+    return {t for t in tokenize(text) if t not in GENERIC and len(t) > 1 or t.isdigit()}
+
+
+def overlap(question_tokens: set[str], text: str) -> float:
+    """How much of the question a text covers, longer shared words weighing more."""
+    shared = question_tokens & content_tokens(text)
+    return sum(min(len(t), 4) for t in shared)
+
+
+def best_sentence(question_tokens: set[str], clause: Clause, want_number: bool) -> tuple[str, float]:
+    """The clause sentence that covers most of the question (with a number, if one is asked)."""
+    best, score = "", -1.0
+    for sentence in sentences(clause):
+        s = overlap(question_tokens, sentence) + (2.0 if want_number and has_figure(sentence) else 0.0)
+        if s > score:
+            best, score = sentence, s
+    return best, score
+
+
+def trim(sentence: str, question_tokens: set[str], want_number: bool) -> str:
+    """A long sentence cut to its best comma-separated part plus the scope before it."""
+    if len(sentence) <= PIECE_MAX:
+        return sentence
+    pieces = [p for p in re.split(r"(?<=[，,：:])", sentence) if p]
+    words = {t for t in question_tokens if not re.fullmatch(r"(19|20)\d{2}", t)}  # the year is the lead's job
+    scored = [overlap(words, p) + (1.5 if want_number and has_figure(p) else 0) for p in pieces]
+    i = max(range(len(pieces)), key=lambda k: scored[k])
+    j = i
+    while j + 1 < len(pieces) and scored[j + 1] > 0 and len("".join(pieces[i: j + 2])) <= PIECE_MAX:
+        j += 1
+    lead = pieces[0] if i > 0 and re.search(r"(到|至|在)?\d{4}年|方面|领域", fold(pieces[0])) else ""
+    text = lead + "……" * bool(lead and i > 1) + "".join(pieces[i: j + 1])
+    return text.rstrip("，,：:；;") + ("" if text.endswith(("。", "；")) else "……" if j + 1 < len(pieces) else "")

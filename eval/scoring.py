@@ -1,0 +1,129 @@
+"""``python -m eval score``: metrics of an answers file against the gold questions.
+
+- answer facts: share of answerable questions whose answer contains every gold fact
+  (compared after folding script, width, dashes and spaces)
+- document / clause citation accuracy: share of answerable questions with at least one
+  citation of a gold document / of a gold clause or one of its sub-clauses
+- refusal precision and recall (positives: must_refuse)
+- retrieval recall@k: share of answerable questions whose facts all appear in the contexts
+- hallucinated figures: share of answers containing a number found in none of the cited
+  clauses (nor in the question); the target is 0
+- latency p50 / p95
+"""
+from __future__ import annotations
+
+import json
+import re
+import statistics
+from collections import defaultdict
+from pathlib import Path
+
+from ingest.text import match_key
+
+CITE_RE = re.compile(r"\[\d+\]")
+REFERENCE_RE = re.compile(r"《[^》]*》(?:, clause )?[^：:\s「“]*")
+NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _numbers(text: str) -> set[str]:
+    return set(NUMBER_RE.findall(match_key(CITE_RE.sub("", text)).replace(",", "")))
+
+
+def _cited(citation: dict, gold: dict) -> bool:
+    """A citation of the gold clause or of one of its sub-clauses (same document)."""
+    return (match_key(citation.get("title", "")) == match_key(gold["title"])
+            and match_key(citation.get("clause", "")).startswith(match_key(gold["clause"])))
+
+
+def judge(question: dict, answer: dict) -> dict:
+    """Per-question verdicts."""
+    refused = bool(answer.get("refused"))
+    must_refuse = bool(question.get("must_refuse"))
+    text = match_key(answer.get("answer", ""))
+    facts = [match_key(f) for f in question.get("answer_facts", [])]
+    contexts = match_key("\n".join(c.get("text", "") for c in answer.get("contexts", [])))
+    citations = answer.get("citations", [])
+    gold_docs = {match_key(t) for t in question.get("gold_documents", [])}
+    cited_texts = [c.get("quote", "") for c in citations]
+    by_clause = {(c.get("title"), c.get("clause")): c.get("text", "") for c in answer.get("contexts", [])}
+    cited_texts += [by_clause.get((c.get("title"), c.get("clause")), "") for c in citations]
+    answer_numbers = _numbers(REFERENCE_RE.sub("", answer.get("answer", "")))
+    allowed = _numbers("\n".join(cited_texts)) | _numbers(question.get("question", ""))
+    return {
+        "answerable": not must_refuse,
+        "refused": refused,
+        "must_refuse": must_refuse,
+        "facts": bool(facts) and not refused and all(f in text for f in facts),
+        "doc_cited": any(match_key(c.get("title", "")) in gold_docs for c in citations),
+        "clause_cited": any(_cited(c, g) for c in citations for g in question.get("gold_clauses", [])),
+        "retrieved": bool(facts) and all(f in contexts for f in facts),
+        "hallucinated": not refused and bool(answer_numbers - allowed),
+        "latency_ms": float(answer.get("latency_ms", 0.0)),
+    }
+
+
+def _share(values: list[bool]) -> float | None:
+    return round(sum(values) / len(values), 4) if values else None
+
+
+def metrics(verdicts: list[dict]) -> dict:
+    """Aggregate verdicts into the report's metrics."""
+    answerable = [v for v in verdicts if v["answerable"]]
+    refused = [v for v in verdicts if v["refused"]]
+    positives = [v for v in verdicts if v["must_refuse"]]
+    latencies = sorted(v["latency_ms"] for v in verdicts)
+    return {
+        "n": len(verdicts),
+        "answer_facts": _share([v["facts"] for v in answerable]),
+        "doc_citation": _share([v["doc_cited"] for v in answerable]),
+        "clause_citation": _share([v["clause_cited"] for v in answerable]),
+        "refusal_precision": _share([v["must_refuse"] for v in refused]),
+        "refusal_recall": _share([v["refused"] for v in positives]),
+        "retrieval_recall": _share([v["retrieved"] for v in answerable]),
+        "hallucinated_figures": _share([v["hallucinated"] for v in verdicts if not v["refused"]]),
+        "latency_p50_ms": round(statistics.median(latencies), 1) if latencies else None,
+        "latency_p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))], 1) if latencies else None,
+    }
+
+
+def score(questions: list[dict], answers: list[dict]) -> dict:
+    """Overall metrics plus breakdowns by question type and persona."""
+    by_id = {str(a["id"]): a for a in answers}
+    missing = [q["id"] for q in questions if str(q["id"]) not in by_id]
+    if missing:
+        raise ValueError(f"answers file lacks {len(missing)} question(s), e.g. {missing[:3]}; run `python -m eval run` again")
+    verdicts = [(q, judge(q, by_id[str(q["id"])])) for q in questions]
+    report = {"overall": metrics([v for _, v in verdicts]), "by_type": {}, "by_persona": {}}
+    for field, key in (("type", "by_type"), ("persona", "by_persona")):
+        groups = defaultdict(list)
+        for q, v in verdicts:
+            groups[q.get(field, "?")].append(v)
+        report[key] = {name: metrics(vs) for name, vs in sorted(groups.items())}
+    report["failures"] = [q["id"] for q, v in verdicts
+                          if (v["answerable"] and not (v["facts"] and v["clause_cited"])) or v["refused"] != v["must_refuse"]
+                          or v["hallucinated"]]
+    return report
+
+
+COLUMNS = [("n", "n"), ("answer_facts", "facts"), ("doc_citation", "doc cite"), ("clause_citation", "clause cite"),
+           ("refusal_precision", "refusal P"), ("refusal_recall", "refusal R"), ("retrieval_recall", "recall@k"),
+           ("hallucinated_figures", "halluc."), ("latency_p50_ms", "p50 ms"), ("latency_p95_ms", "p95 ms")]
+
+
+def table(rows: dict[str, dict]) -> str:
+    """A Markdown table of metric rows."""
+    head = "| | " + " | ".join(label for _, label in COLUMNS) + " |"
+    lines = [head, "|---" * (len(COLUMNS) + 1) + "|"]
+    for name, m in rows.items():
+        cells = []
+        for key, _ in COLUMNS:
+            value = m.get(key)
+            cells.append("—" if value is None else (f"{value:.0%}" if isinstance(value, float) and key not in (
+                "latency_p50_ms", "latency_p95_ms") else str(value)))
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def load_jsonl(path: Path) -> list[dict]:
+    """Lines of a JSONL file."""
+    return [json.loads(line) for line in Path(path).read_text("utf-8").splitlines() if line.strip()]
