@@ -6,6 +6,7 @@ top-k retrieval. Renames come from data/agency_aliases.json (Beijing's 2018 refo
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 
 from ingest.text import fold
@@ -37,6 +38,18 @@ class AgencyDirectory:
             if name in folded_question and not any(name in longer for longer in found):
                 found.append(name)
         return found
+
+    def informal(self, folded_question: str) -> list[str]:
+        """Agencies named informally ("药监部门", "规划和国土部门"): every agency whose name
+        contains the key's characters in order, for each part of the key."""
+        found = []
+        for key in re.findall(r"([\u4e00-\u9fff]{2,8}?)(?:部门|机构)", folded_question):
+            for part in re.split(r"[和与及、]", re.sub(r"^(的|由|是|在|各|哪些|市)", "", key)):
+                if len(part) < 2:
+                    continue
+                pattern = ".*".join(map(re.escape, part))
+                found += [n for n in self.names if re.search(pattern, n) and "、" not in n]
+        return list(dict.fromkeys(found))
 
     def family(self, name: str) -> list[str]:
         """The name with its former and later names (one agency across plan rounds)."""

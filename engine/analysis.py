@@ -11,9 +11,9 @@ from ingest.text import fold
 KIND_PATTERNS = [  # checked in order; the first that matches decides
     ("time", r"有效期|施行|生效|废止|印发|发布|哪天|何时|什么时候|日期|文号|到期|还有效|正在执行|参照哪|"
              r"规划期|覆盖哪|在实施|in force|valid|expire|issued|repeal|effective|which plan applies"),
-    ("responsibility_task", r"责任单位|哪个部门|哪些部门|哪些单位|哪家单位|哪个单位|谁负责|谁来负责|由谁|"
+    ("responsibility_task", r"责任单位|哪个部门|哪些部门|哪几个部门|哪些单位|哪几个单位|哪家单位|哪个单位|谁负责|谁来负责|由谁|"
                             r"牵头单位|负责单位|哪些机构|which agenc|who is responsible|responsible agenc"),
-    ("responsibility_agency", r"负责哪些|负责什么|承担了?哪些|承担什么|牵头哪些|哪些任务|什么任务|职责|"
+    ("responsibility_agency", r"负责哪些|负责什么|承担了?哪些|承担什么|牵头哪些|哪些任务|什么任务|职责|配合哪些|哪些工作|"
                               r"tasks? is .* responsible|responsible for which|what tasks"),
     ("comparison", r"对比|比较|相比|分别|两轮|两份|各自|差多少|有什么不同|有何不同|怎么比|变化|"
                    r"compare|comparison|versus|\bvs\b|differ"),

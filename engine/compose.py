@@ -12,10 +12,11 @@ from index.types import Filters
 from ingest.text import DATE_RE, fold
 from ingest.types import Clause, Document
 
-from .analysis import NUMBER_UNIT_RE, Question, evidence_pattern
-from .evidence import content_tokens, overlap, trim
+from .analysis import DATE_YM_RE, NUMBER_UNIT_RE, Question, evidence_pattern
+from .evidence import content_tokens, has_figure, overlap, trim
 
 Cites = list[tuple[Clause, str]]
+PLACE_MIN_FREQ = 1000  # jieba dictionary frequency above which an ns tag is a real place
 
 
 @dataclasses.dataclass
@@ -46,13 +47,19 @@ def extractive(engine, q: Question, filters: Filters) -> Draft:
         return Draft.refuse("nothing retrieved")
     want_number = q.kind in ("figure", "table") or bool(q.figures) or q.quantity is not None
     en = q.lang == "en"
-    ranked = _rank_sentences(engine, q, [h.clause for h in hits[:5]], want_number)
+    ranked = _rank_sentences(engine, q, hits[:8], want_number)
     clause, sentence, score = ranked[0]
     if not en and score <= 0:
         return Draft.refuse("no retrieved sentence shares a content word with the question")
     if q.quantity and not re.search(evidence_pattern(q.quantity), fold(sentence)):
         return Draft.refuse(f"asks for {q.quantity}, and the best evidence states none")
     piece = _piece(clause, sentence, engine.question_tokens(q), want_number)
+    runner_up = next((sn for c, sn, sc in ranked[1:] if c is clause and sc >= 0.7 * score > 0
+                      and (not want_number or has_figure(sn))), None)
+    if runner_up:  # the answer spans two sentences of one clause: keep the clause's order
+        pair = sorted([sentence, runner_up], key=clause.text.find)
+        piece = "".join(_piece(clause, x, engine.question_tokens(q), want_number) for x in pair)
+        sentence = "".join(pair)
     correction = _premise_correction(q, clause, [c for c, _, _ in ranked[:3]], engine.question_tokens(q))
     draft = Draft("figure" if want_number else "clause", contexts=[h.clause for h in hits])
     if correction:
@@ -69,8 +76,11 @@ def extractive(engine, q: Question, filters: Filters) -> Draft:
     return draft
 
 
-def _rank_sentences(engine, q: Question, clauses: list[Clause], want_number: bool):
-    """(clause, sentence, score) best first; English questions are ranked by the dense model."""
+def _rank_sentences(engine, q: Question, hits: list, want_number: bool):
+    """(clause, sentence, score) best first. Sentences score by the question words they share,
+    less a little for clauses neither retriever put near the top; English questions with no
+    bridged terms are ranked by the dense model."""
+    clauses = [h.clause for h in hits]
     if q.lang == "en" and not engine.question_tokens(q):
         candidates = [(c, s) for c in clauses[:3] for s in _sentences(c)]
         vectors = engine.index.embeddings.encode([engine.settings.passage_prefix + s for _, s in candidates])
@@ -78,10 +88,13 @@ def _rank_sentences(engine, q: Question, clauses: list[Clause], want_number: boo
         scores = vectors @ __import__("numpy").array(query, dtype="float32")
         order = sorted(range(len(candidates)), key=lambda i: -scores[i])
         return [(candidates[i][0], candidates[i][1], float(scores[i])) for i in order]
+    tokens = engine.question_tokens(q)
     ranked = []
-    for rank, clause in enumerate(clauses):
-        sentence, score = engine.pick(q, clause, want_number)
-        ranked.append((clause, sentence, score - 0.5 * rank))
+    for hit in hits:
+        best_rank = min(hit.dense_rank or 99, hit.lexical_rank or 99, len(hits))
+        for sentence in _sentences(hit.clause):
+            score = overlap(tokens, sentence) + (2.0 if want_number and has_figure(sentence) else 0.0)
+            ranked.append((hit.clause, sentence, score - 0.5 * (best_rank - 1)))
     return sorted(ranked, key=lambda r: -r[2])
 
 
@@ -124,8 +137,8 @@ def task_agencies(engine, q: Question, filters: Filters) -> Draft:
     """Task → all its 责任单位, from the parsed list of the task the question describes."""
     hits = engine.search(q.text, filters)
     tasks = [h.clause for h in hits[:5] if h.clause.agencies]
-    if not tasks:
-        return Draft.refuse("no task with a 责任单位 list matches the question")
+    if not tasks:  # not a task (e.g. who interprets the plan): answer from the text
+        return extractive(engine, q, filters)
     clause = tasks[0]
     en = q.lang == "en"
     units = "、".join(f"“{a}”" for a in clause.agencies) if "、" in "".join(clause.agencies) else "、".join(clause.agencies)
@@ -136,11 +149,13 @@ def task_agencies(engine, q: Question, filters: Filters) -> Draft:
                  contexts=[h.clause for h in hits])
 
 
-def agency_tasks(engine, q: Question, name: str) -> Draft:
+def agency_tasks(engine, q: Question, names: list[str]) -> Draft:
     """Agency → every task it is responsible for, grouped by plan, under each of its names."""
-    by_name = engine.agencies.tasks_of(name)
+    by_name: dict[str, list[Clause]] = {}
+    for name in names:
+        by_name.update(engine.agencies.tasks_of(name))
     if not by_name:
-        return Draft.refuse(f"no task lists {name} as 责任单位")
+        return Draft.refuse(f"no task lists {'、'.join(names)} as 责任单位")
     en = q.lang == "en"
     draft = Draft("responsibility_agency")
     aliases = list(by_name)
@@ -174,7 +189,7 @@ def comparison(engine, q: Question, docs: list[Document], filters: Filters) -> D
         hits = engine.search(topic, Filters(plans=(doc.doc_id,)), k=5)
         if not hits:
             continue
-        ranked = _rank_sentences(engine, q, [h.clause for h in hits], True)
+        ranked = _rank_sentences(engine, q, hits, True)
         clause, sentence, score = ranked[0]
         if score <= 0 and not en:
             continue
@@ -184,7 +199,7 @@ def comparison(engine, q: Question, docs: list[Document], filters: Filters) -> D
         return extractive(engine, q, filters)
     draft.sentences.append(("| plan | clause | what it says |\n|---|---|---|" if en else "| 计划 | 条款 | 内容 |\n|---|---|---|", []))
     for doc, clause, sentence, piece in rows:
-        draft.sentences.append((f"| {doc.title} | {clause.path} | {piece} |", [(clause, sentence)]))
+        draft.sentences.append((f"| 《{doc.title}》 | {clause.path} | {piece} |", [(clause, sentence)]))
     return draft
 
 
@@ -208,10 +223,13 @@ def eligibility(engine, q: Question, filters: Filters) -> Draft:
             plans.setdefault(hit.clause.doc_id, []).append((hit.clause, sentence))
     if not plans:
         return Draft.refuse("no clause matches the firm's description")
+    if q.quantity and not any(re.search(evidence_pattern(q.quantity), fold(s)) for items in plans.values()
+                              for _, s in items):
+        return Draft.refuse(f"asks for {q.quantity}, and no matching clause states one")
     for doc_id, items in plans.items():
         doc = engine.index.documents[doc_id]
         status = "" if doc.in_force(engine.today) else ("（已失效）" if not en else " (no longer in force)")
-        draft.sentences.append((f"**{doc.title}**{status}", [(items[0][0], doc.title)]))
+        draft.sentences.append((f"**《{doc.title}》**{status}", [(items[0][0], doc.title)]))
         for clause, sentence in items:
             draft.sentences.append((f"- {clause.path} {clause.heading}：{trim(sentence, tokens, False)}",
                                     [(clause, sentence)]))
@@ -259,8 +277,11 @@ def time_answer(engine, q: Question, docs: list[Document]) -> Draft:
             return Draft.refuse(f"no plan in the corpus is in force on {day}")
         for doc in active:
             notice = _printed(engine, doc, r"印发|行动计划|方案")
-            draft.sentences.append(((f"On {day.isoformat()} (the date used), {doc.title} is in force."
-                                     if en else f"按{day.year}年{day.month}月{day.day}日判断，正在施行的是《{doc.title}》。"),
+            asked = DATE_YM_RE.search(q.folded)  # say the date as the question gave it
+            when = (day.isoformat() if q.date else str(day.year)) if en else (
+                asked.group(0) if asked else f"{day.year}年（以年中为准）")
+            draft.sentences.append(((f"On {when} (the date used), 《{doc.title}》 is in force."
+                                     if en else f"按{when}判断，正在施行的是《{doc.title}》。"),
                                     [(notice, doc.title)] if notice else []))
         docs = active
     if not docs:
@@ -274,7 +295,8 @@ def time_answer(engine, q: Question, docs: list[Document]) -> Draft:
 def _metadata_facts(engine, q: Question, doc: Document, draft: Draft, en: bool) -> None:
     low = q.folded.lower()
     wants = {
-        "issued": re.search(r"印发|发布|哪天|文号|何时|什么时候|issued|when", low) and not re.search(r"有效期|到期|施行|expire", low),
+        "issued": re.search(r"(印发|发布|issued)", low) and re.search(r"哪天|何时|什么时候|日期|时间|when|date", low)
+        or re.search(r"哪天印发|何时印发|文号", low),
         "number": re.search(r"文号|number", low),
         "valid": re.search(r"有效期|到期|到什么时候|还有效|expire|valid|衔接", low),
         "effective": re.search(r"施行|生效|开始|effective", low),
@@ -298,7 +320,7 @@ def _metadata_facts(engine, q: Question, doc: Document, draft: Draft, en: bool) 
         clause = _printed(engine, doc, r"有效期")
         if clause and doc.valid_until:
             date = _printed_date(clause.text[clause.text.find("有效期"):], doc.valid_until)
-            draft.sentences.append(((f"{doc.title} is valid until {date}." if en else f"《{doc.title}》有效期至{date}。"),
+            draft.sentences.append(((f"《{doc.title}》 is valid until {date}." if en else f"《{doc.title}》有效期至{date}。"),
                                     [(clause, _sentence_with(clause.text, "有效期"))]))
         elif doc.period_end:
             draft.sentences.append((f"《{doc.title}》未写明有效期；其规划期为{doc.period_start}—{doc.period_end}年。",
@@ -319,13 +341,13 @@ def _metadata_facts(engine, q: Question, doc: Document, draft: Draft, en: bool) 
         if clause and doc.repeals:
             quote = _sentence_with(clause.text, "废止")
             names = "；".join(f"《{r.title}》（{r.number}）" if r.number else f"《{r.title}》" for r in doc.repeals)
-            draft.sentences.append(((f"{doc.title} repeals {names}." if en else f"《{doc.title}》印发后，{names}已废止。"),
+            draft.sentences.append(((f"《{doc.title}》 repeals {names}." if en else f"《{doc.title}》印发后，{names}已废止。"),
                                     [(clause, quote)]))
         for other in doc.repealed_by:
             draft.sentences.append((f"《{doc.title}》已被《{engine.index.documents[other].title}》废止。", []))
     if wants["period"] and doc.period_start:
         cite = notice or _printed(engine, doc, r"\d{4}")
-        draft.sentences.append(((f"{doc.title} covers {doc.period_start}–{doc.period_end}." if en else
+        draft.sentences.append(((f"《{doc.title}》 covers {doc.period_start}–{doc.period_end}." if en else
                                  f"《{doc.title}》的规划期为{doc.title[doc.title.rfind('（') if '（' in doc.title else doc.title.rfind('('):]}。"),
                                 [(cite, doc.title)] if cite else []))
 
@@ -361,8 +383,17 @@ def _posseg():
 
 
 def places(folded: str) -> list[str]:
-    """Place names in a question (jieba's ns tag), e.g. 深圳, 朝阳区."""
-    return [w for w, flag in _posseg().lcut(folded) if flag == "ns" and len(w) >= 2]
+    """Place names in a question: words ending in 省/市/区/县 (朝阳区), and words jieba's
+    dictionary tags as places that are common enough to trust the tag (深圳; its tag on
+    rare words such as 扎根 is noise)."""
+    import jieba
+
+    found = []
+    for word, flag in _posseg().lcut(folded):
+        if (len(word) >= 3 and word[-1] in "省市区县") or (
+                flag == "ns" and len(word) >= 2 and jieba.dt.FREQ.get(word, 0) >= PLACE_MIN_FREQ):
+            found.append(word)
+    return found
 
 
 def region_aliases(doc: Document) -> list[str]:

@@ -89,9 +89,9 @@ class Engine:
     def _build(self, q: Question, filters: Filters, docs: list[Document]) -> compose.Draft:
         if q.kind == "time":
             return compose.time_answer(self, q, docs)
-        names = self.agencies.mentioned(q.folded)
+        names = self.agencies.mentioned(q.folded) or self.agencies.informal(q.folded)
         if names and q.kind in ("responsibility_agency", "general", "comparison") and _asks_tasks(q):
-            return compose.agency_tasks(self, q, names[0])
+            return compose.agency_tasks(self, q, names)
         if q.kind == "responsibility_task":
             return compose.task_agencies(self, q, filters)
         if q.kind == "comparison":
@@ -117,12 +117,12 @@ class Engine:
         covered = [y for d in self.index.documents.values() for y in (d.period_start, d.period_end) if y]
         if q.periods and not docs:
             return f"no plan for the period {q.periods[0][0]}–{q.periods[0][1]} in the corpus"
-        if covered and any(y > max(covered) or y < min(covered) - 1 for y in q.years):
+        if covered and q.kind != "time" and any(y > max(covered) or y < min(covered) - 1 for y in q.years):
             return "asks about years no plan in the corpus covers"
         for place in compose.places(q.folded):
             if place not in self._corpus_text:
                 return f"{place} is not covered by any plan in the corpus"
-            if re.search(re.escape(place) + r".{0,6}(计划|方案|规划)", q.folded) and not any(
+            if re.search(re.escape(place) + r"(?!政府)(自己|本身|区级|区里)?.{0,10}(行动计划|行动方案|发展规划)", q.folded) and not any(
                     place in fold(d.region or "") or place in fold(d.title) for d in self.index.documents.values()):
                 return f"no plan of {place} in the corpus"
         return None
@@ -178,7 +178,7 @@ def _check_question(question: str) -> str:
 
 
 def _asks_tasks(q: Question) -> bool:
-    return bool(re.search(r"负责|承担|牵头|任务|职责|参与|responsib|tasks?", q.folded.lower()))
+    return bool(re.search(r"负责|承担|牵头|任务|职责|参与|配合|哪些工作|做哪些事|responsib|tasks?", q.folded.lower()))
 
 
 def _names_plan(q: Question, doc: Document) -> bool:

@@ -24,7 +24,10 @@ def sentences(clause: Clause) -> list[str]:
     if clause.table:
         return [clause.text]
     body = clause.text.split("\n", 1)[1] if "\n" in clause.text and clause.kind == "clause" else clause.text
-    return [s.strip() for s in SENTENCE_RE.findall(body) if len(s.strip()) > 1]
+    found = [s.strip() for s in SENTENCE_RE.findall(body) if len(s.strip()) > 1]
+    if clause.heading and len(found) > 1 and fold(found[0]).rstrip("。").endswith(fold(clause.heading)):
+        found = found[1:]  # "1.强化国家战略科技力量。" names the clause; it answers nothing
+    return found
 
 
 def content_tokens(text: str) -> set[str]:
