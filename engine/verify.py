@@ -11,7 +11,8 @@ from ingest.text import fold
 log = logging.getLogger("engine.verify")
 CITE_RE = re.compile(r"\[\d+\]")
 NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
-REFERENCE_RE = re.compile(r"《[^》]*》(?:, clause )?[^：:\s「“]*")
+REFERENCE_RE = re.compile(r"《[^》]*》(?:, clause )?[^：:\s「“|]*|[一二三四五六七八九十]+、(?:[(（][一二三四五六七八九十]+[)）])?"
+                          r"(?:\d{1,3}\.)?|[(（][一二三四五六七八九十]+[)）]\d{1,3}\.")
 
 
 def numbers(text: str) -> set[str]:

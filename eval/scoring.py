@@ -18,10 +18,9 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
+from engine.verify import CITE_RE, REFERENCE_RE
 from ingest.text import match_key
 
-CITE_RE = re.compile(r"\[\d+\]")
-REFERENCE_RE = re.compile(r"《[^》]*》(?:, clause )?[^：:\s「“]*")
 NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
 
 
