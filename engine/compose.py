@@ -70,9 +70,10 @@ def extractive(engine, q: Question, filters: Filters) -> Draft:
     draft.sentences.append((body, [(clause, sentence)]))
     second = next(((c, s) for c, s, sc in ranked[1:3] if c.doc_id == clause.doc_id and c.path != clause.path
                    and sc >= score * 0.8 and want_number and re.search(r"\d", s)), None)
-    if second and not en:
-        draft.sentences.append((f"另见{_ref(second[0], False)}：{_piece(second[0], second[1], engine.question_tokens(q), True)}",
-                                [second]))
+    if second:
+        also = _piece(second[0], second[1], engine.question_tokens(q), True)
+        draft.sentences.append(((f"See also {_ref(second[0], True)}: “{also}”" if en
+                                 else f"另见{_ref(second[0], False)}：{also}"), [second]))
     return draft
 
 
@@ -89,11 +90,13 @@ def _rank_sentences(engine, q: Question, hits: list, want_number: bool):
         order = sorted(range(len(candidates)), key=lambda i: -scores[i])
         return [(candidates[i][0], candidates[i][1], float(scores[i])) for i in order]
     tokens = engine.question_tokens(q)
+    phrases = engine.phrases(q)
     ranked = []
     for hit in hits:
         best_rank = min(hit.dense_rank or 99, hit.lexical_rank or 99, len(hits))
         for sentence in _sentences(hit.clause):
             score = overlap(tokens, sentence) + (2.0 if want_number and has_figure(sentence) else 0.0)
+            score += sum(min(len(p), 4) for p in phrases if p in fold(sentence))
             ranked.append((hit.clause, sentence, score - 0.5 * (best_rank - 1)))
     return sorted(ranked, key=lambda r: -r[2])
 

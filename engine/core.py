@@ -24,6 +24,7 @@ from .analysis import Question, analyse
 from .analysis import language as analyse_language
 from .bridge import chinese_terms
 from .evidence import best_sentence, content_tokens
+from .llm import LLMWriter, chat_model_from_env
 from .types import Answer, Citation
 from .verify import check
 
@@ -47,11 +48,13 @@ REFUSAL = refusal_sentences()
 class Engine:
     """Answers questions from one loaded index."""
 
-    def __init__(self, index: PlanIndex, settings: Settings, today: dt.date | None = None):
+    def __init__(self, index: PlanIndex, settings: Settings, today: dt.date | None = None, chat_model=None):
         self.index = index
         self.settings = settings
         self.today = today or dt.date.today()
         self.agencies = AgencyDirectory(index.clauses)
+        chat_model = chat_model if chat_model is not None else chat_model_from_env()
+        self.writer = LLMWriter(chat_model, REFUSAL) if chat_model is not None else None
 
     @cached_property
     def _corpus_text(self) -> str:
@@ -69,14 +72,34 @@ class Engine:
         if not draft:
             draft = self._build(q, scoped, docs)
         answer = self._finish(q, draft, scoped)
+        if self.writer is not None:
+            answer = self.writer.rewrite(answer, {fold(n) for n in self.agencies.names})
         answer.latency_ms = (time.perf_counter() - start) * 1000
         return answer
 
+    def stream(self, question: str, filters: Filters = Filters()):
+        """The answer as events a chat UI can render as they come: ``text`` deltas (line by
+        line, already verified), then ``citations``, then ``done`` with the Answer."""
+        answer = self.ask(question, filters)
+        for line in answer.text.splitlines(keepends=True):
+            yield {"type": "text", "delta": line}
+        yield {"type": "citations", "citations": [c.to_dict() | {"n": c.n} for c in answer.citations],
+               "related": [{"title": c.title, "clause": c.path} for c in answer.related]}
+        yield {"type": "done", "answer": answer}
+
     def search(self, text: str, filters: Filters, k: int = 8):
-        """Hybrid retrieval within the filters (English also through its Chinese terms)."""
-        if analyse_language(text) == "en":
-            text = f"{text} {self._bridge(text)}"
-        return self.index.search(text, k=k, filters=filters)
+        """Hybrid retrieval within the filters. An English question is searched twice, as
+        asked and as its Chinese terms (plus its numbers), and the two rankings are fused."""
+        hits = self.index.search(text, k=k, filters=filters)
+        terms = self._bridge(text) if analyse_language(text) == "en" else ""
+        if not terms:
+            return hits
+        chinese = self.index.search(" ".join([terms, *re.findall(r"\d+", text)]), k=k, filters=filters)
+        return _fuse_hits([hits, chinese], k)
+
+    def phrases(self, q: Question) -> list[str]:
+        """Whole terms to find verbatim in evidence (an English question's Chinese terms)."""
+        return self._bridge(q.text).split() if q.lang == "en" else []
 
     def _bridge(self, text: str) -> str:
         regions = {}
@@ -165,6 +188,26 @@ class Engine:
     def pick(self, q: Question, clause: Clause, want_number: bool) -> tuple[str, float]:
         """Best sentence of ``clause`` for ``q``."""
         return best_sentence(self.question_tokens(q), clause, want_number)
+
+
+def _fuse_hits(rankings: list[list], k: int) -> list:
+    """Reciprocal-rank fusion of several hit lists (same clause: best ranks kept)."""
+    merged: dict[str, object] = {}
+    scores: dict[str, float] = {}
+    for hits in rankings:
+        for rank, hit in enumerate(hits, start=1):
+            key = hit.clause.clause_id
+            scores[key] = scores.get(key, 0.0) + 1.0 / (60 + rank)
+            if key not in merged:
+                merged[key] = hit
+            else:
+                kept = merged[key]
+                kept.dense_rank = min(r for r in (kept.dense_rank, hit.dense_rank, 99) if r)
+                kept.lexical_rank = min(r for r in (kept.lexical_rank, hit.lexical_rank, 99) if r)
+    order = sorted(merged, key=lambda key: -scores[key])[:k]
+    for key in order:
+        merged[key].score = scores[key]
+    return [merged[key] for key in order]
 
 
 def _check_question(question: str) -> str:
