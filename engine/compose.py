@@ -16,6 +16,8 @@ from .analysis import DATE_YM_RE, NUMBER_UNIT_RE, Question, evidence_pattern
 from .evidence import content_tokens, has_figure, overlap, trim
 
 Cites = list[tuple[Clause, str]]
+LIST_RE = re.compile(r"哪些|哪几|列了|列出|全部|所有|一共|包括|list|which")
+OFFER_MAX = 420  # an eligibility line longer than this keeps fewer sentences
 PLACE_MIN_FREQ = 1000  # jieba dictionary frequency above which an ns tag is a real place
 
 
@@ -53,13 +55,9 @@ def extractive(engine, q: Question, filters: Filters) -> Draft:
         return Draft.refuse("no retrieved sentence shares a content word with the question")
     if q.quantity and not re.search(evidence_pattern(q.quantity), fold(sentence)):
         return Draft.refuse(f"asks for {q.quantity}, and the best evidence states none")
-    piece = _piece(clause, sentence, engine.question_tokens(q), want_number)
-    runner_up = next((sn for c, sn, sc in ranked[1:] if c is clause and sc >= 0.7 * score > 0
-                      and (not want_number or has_figure(sn))), None)
-    if runner_up:  # the answer spans two sentences of one clause: keep the clause's order
-        pair = sorted([sentence, runner_up], key=clause.text.find)
-        piece = "".join(_piece(clause, x, engine.question_tokens(q), want_number) for x in pair)
-        sentence = "".join(pair)
+    if clause.table and LIST_RE.search(q.folded):
+        return _table_rows(engine, q, clause, hits)
+    piece, sentence = _with_complement(engine, q, clause, sentence, score, ranked, want_number)
     correction = _premise_correction(q, clause, [c for c, _, _ in ranked[:3]], engine.question_tokens(q))
     draft = Draft("figure" if want_number else "clause", contexts=[h.clause for h in hits])
     if correction:
@@ -68,12 +66,43 @@ def extractive(engine, q: Question, filters: Filters) -> Draft:
         draft.sentences.append((lead, [(clause, sentence)]))
     body = (f"According to {_ref(clause, True)}: “{piece}”" if en else f"{_ref(clause, False)}：{piece}")
     draft.sentences.append((body, [(clause, sentence)]))
-    second = next(((c, s) for c, s, sc in ranked[1:3] if c.doc_id == clause.doc_id and c.path != clause.path
+    second = next(((c, s, sc) for c, s, sc in ranked[1:3] if c.doc_id == clause.doc_id and c.path != clause.path
                    and sc >= score * 0.8 and want_number and re.search(r"\d", s)), None)
     if second:
-        also = _piece(second[0], second[1], engine.question_tokens(q), True)
+        also, quote = _with_complement(engine, q, second[0], second[1], second[2], ranked, True)
+        second = (second[0], quote)
         draft.sentences.append(((f"See also {_ref(second[0], True)}: “{also}”" if en
                                  else f"另见{_ref(second[0], False)}：{also}"), [second]))
+    return draft
+
+
+def _with_complement(engine, q: Question, clause: Clause, sentence: str, score: float, ranked,
+                     want_number: bool) -> tuple[str, str]:
+    """(piece, quote) of the best sentence, joined by a sentence of the same clause that covers
+    question words the best one does not ("drugs and devices" answered in two sentences)."""
+    tokens = engine.question_tokens(q)
+    covered = _coverage(engine, q, sentence)
+    extra = next((sn for c, sn, sc in ranked if c is clause and sn != sentence and sc > 0.5 * score
+                  and (not want_number or has_figure(sn)) and _coverage(engine, q, sn) - covered), None)
+    pair = sorted([sentence, extra], key=clause.text.find) if extra else [sentence]
+    return "".join(_piece(clause, x, tokens, want_number) for x in pair), "".join(pair)
+
+
+def _coverage(engine, q: Question, sentence: str) -> set[str]:
+    """The question's words and phrases a sentence contains."""
+    folded = fold(sentence)
+    return (engine.question_tokens(q) & content_tokens(sentence)) | {p for p in engine.phrases(q) if p in folded}
+
+
+def _table_rows(engine, q: Question, row: Clause, hits) -> Draft:
+    """'Which indicators does the table list': every row of the table the best hit belongs to."""
+    rows = [c for c in engine.index.clauses if c.doc_id == row.doc_id and c.table
+            and c.table["caption"] == row.table["caption"]]
+    en = q.lang == "en"
+    draft = Draft("table", contexts=[h.clause for h in hits])
+    draft.sentences.append(((f"{_ref(row, True)} lists {len(rows)} rows:" if en else f"{_ref(row, False)}列出以下各项："), []))
+    for clause in rows:
+        draft.sentences.append((f"- {_piece(clause, clause.text, set(), True)}", [(clause, clause.text)]))
     return draft
 
 
@@ -189,7 +218,7 @@ def comparison(engine, q: Question, docs: list[Document], filters: Filters) -> D
     rows = []
     topic = _topic(q)
     for doc in docs:
-        hits = engine.search(topic, Filters(plans=(doc.doc_id,)), k=5)
+        hits = engine.search(topic, Filters(plans=(doc.doc_id,)), k=8)
         if not hits:
             continue
         ranked = _rank_sentences(engine, q, hits, True)
@@ -222,7 +251,7 @@ def eligibility(engine, q: Question, filters: Filters) -> Draft:
     plans: dict[str, list[tuple[Clause, str]]] = {}
     for hit in hits:
         sentence, score = engine.pick(q, hit.clause, False)
-        if (score > 0 or en) and hit.clause.kind in ("clause", "bullet") and len(plans.get(hit.clause.doc_id, [])) < 3:
+        if (score > 0 or en) and hit.clause.kind in ("clause", "bullet") and len(plans.get(hit.clause.doc_id, [])) < 4:
             plans.setdefault(hit.clause.doc_id, []).append((hit.clause, sentence))
     if not plans:
         return Draft.refuse("no clause matches the firm's description")
@@ -234,9 +263,19 @@ def eligibility(engine, q: Question, filters: Filters) -> Draft:
         status = "" if doc.in_force(engine.today) else ("（已失效）" if not en else " (no longer in force)")
         draft.sentences.append((f"**《{doc.title}》**{status}", [(items[0][0], doc.title)]))
         for clause, sentence in items:
-            draft.sentences.append((f"- {clause.path} {clause.heading}：{trim(sentence, tokens, False)}",
-                                    [(clause, sentence)]))
+            offer = _offer(clause, sentence, tokens)
+            draft.sentences.append((f"- {clause.path} {clause.heading}：{offer}", [(clause, offer)]))
     return draft
+
+
+def _offer(clause: Clause, best: str, tokens: set[str]) -> str:
+    """What a clause offers the firm: all of it when it is short enough to read in one line,
+    else its sentences that share the firm's words, in order."""
+    every = _sentences(clause)
+    for chosen in (every, [s for s in every if s == best or overlap(tokens, s) > 0]):
+        if len("".join(chosen)) <= OFFER_MAX:
+            return "".join(chosen)
+    return trim(best, tokens, False)
 
 
 def clause_by_path(engine, q: Question, docs: list[Document]) -> Draft | None:

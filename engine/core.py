@@ -129,7 +129,7 @@ class Engine:
         """Plans the question names (by period, region or level), within the user's filters."""
         docs = [d for d in self.index.documents.values() if filters.allows(d)]
         named = [d for d in docs if _names_plan(q, d)]
-        if re.search(r"市级|北京市层面|全市|city", q.folded.lower()) and not named:
+        if re.search(r"市级|北京市层面|全市|市里|市一级|city", q.folded.lower()) and not named:
             named = [d for d in docs if d.level == "city"]
         return named
 
@@ -228,7 +228,7 @@ def _names_plan(q: Question, doc: Document) -> bool:
     """Whether the question names this plan: its period, its region, or its first year + 版/计划."""
     if doc.period_start and (doc.period_start, doc.period_end) in q.periods:
         return True
-    if doc.period_start in q.years and (re.search(r"版|轮", q.folded) or re.search(
+    if not q.periods and doc.period_start in q.years and (re.search(r"版|轮", q.folded) or re.search(
             rf"{doc.period_start}\s*年?\s*(版|计划|那份|的计划)", q.folded)):
         return True
     if doc.level == "district" and doc.region:

@@ -11,6 +11,7 @@ from ingest.types import Clause
 SENTENCE_RE = re.compile(r"[^。；;\n]+[。；;]?")
 GENERIC = set("北京 北京市 计划 行动 行动计划 医药 健康 医药健康 产业 提出 要求 规定 多少 哪些 什么 目标 "
               "推动 支持 加快 发展 年 到 年底 本市 全市 区 市 我们 有 能 会 吗 呢".split())
+YEAR_RE = re.compile(r"(19|20)\d{2}")
 PIECE_MAX = 90  # a longer sentence is trimmed to the comma-separated part that answers
 
 
@@ -20,9 +21,9 @@ def has_figure(text: str) -> bool:
 
 
 def sentences(clause: Clause) -> list[str]:
-    """The clause's sentences; a table row is one sentence."""
-    if clause.table:
-        return [clause.text]
+    """The clause's sentences; a table row is one sentence, with its table's caption."""
+    if clause.table:  # the caption says what the row measures ("主要指标")
+        return [f"{clause.table['caption']}：{clause.text}"]
     body = clause.text.split("\n", 1)[1] if "\n" in clause.text and clause.kind == "clause" else clause.text
     found = [s.strip() for s in SENTENCE_RE.findall(body) if len(s.strip()) > 1]
     if clause.heading and len(found) > 1 and fold(found[0]).rstrip("。").endswith(fold(clause.heading)):
@@ -36,9 +37,10 @@ def content_tokens(text: str) -> set[str]:
 
 
 def overlap(question_tokens: set[str], text: str) -> float:
-    """How much of the question a text covers, longer shared words weighing more."""
+    """How much of the question a text covers, longer shared words weighing more; a shared
+    year counts little (it names a plan or a deadline, rarely the thing asked)."""
     shared = question_tokens & content_tokens(text)
-    return sum(min(len(t), 4) for t in shared)
+    return sum(1 if YEAR_RE.fullmatch(t) else min(len(t), 4) for t in shared)
 
 
 def best_sentence(question_tokens: set[str], clause: Clause, want_number: bool) -> tuple[str, float]:

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.text import match_key
+from ingest.structure import ROW_LABEL_COLUMNS
+from ingest.text import fold, match_key
 from ingest.types import Clause, Document
 from settings import Settings
 
@@ -34,8 +35,9 @@ FILTER_OVERFETCH = 20
 def embed_text(clause: Clause, doc: Document) -> str:
     """What both retrievers read for a record: which plan and region, where it sits, what it says."""
     context = " / ".join([clause.title, *([doc.region] if doc.region else []), *clause.heading_path])
-    if clause.table:
-        cells = "；".join(f"{c}：{v}" for c, v in zip(clause.table["columns"], clause.table["cells"]) if v)
+    if clause.table:  # "指标：上市公司；单位：家；目标：6" (row numbers say nothing)
+        cells = "；".join(f"{c}：{v}" for c, v in zip(clause.table["columns"], clause.table["cells"])
+                         if v and not ROW_LABEL_COLUMNS.match(fold(c)))
         return f"{context}\n{cells}"
     return f"{context}\n{clause.text}"
 
