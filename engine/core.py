@@ -14,7 +14,7 @@ from functools import cached_property
 
 from index.store import PlanIndex
 from index.types import Filters
-from ingest.text import fold, match_key
+from ingest.text import fold
 from ingest.types import Clause, Document
 from settings import REPO, Settings
 

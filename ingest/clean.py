@@ -121,19 +121,20 @@ def _unwrap(lines: list[str]) -> list[str]:
     lines = [line for line in lines if line]
     full = _full_width([width(line) for line in lines if "\t" not in line])
     paragraphs: list[str] = []
-    first_line = True  # the current line opens its paragraph, so it is indented
+    previous = ""      # the last physical line
+    first_line = True  # the previous line opened its paragraph, so it was indented
     for line in lines:
-        if paragraphs and _continues(paragraphs[-1], prev_line, line, first_line, full):
+        if paragraphs and _continues(previous, line, first_line, full):
             paragraphs[-1] += line
             first_line = False
         else:
             paragraphs.append(line)
             first_line = True
-        prev_line = line
+        previous = line
     return paragraphs
 
 
-def _continues(paragraph: str, prev: str, line: str, prev_opened: bool, full: int) -> bool:
+def _continues(prev: str, line: str, prev_opened: bool, full: int) -> bool:
     """Whether ``line`` continues the paragraph whose last physical line is ``prev``."""
     if "\t" in line or "\t" in prev:
         return False
