@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install
+.PHONY: run test install eval
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,3 +25,10 @@ run: install
 
 test: install
 	$(PY) -m pytest
+
+# The full evaluation: ours and the naive baseline on eval/questions.jsonl, scored side by side.
+eval: install
+	$(PY) -m index info >/dev/null 2>&1 || $(PY) -m index build
+	$(PY) -m eval run --out var/eval/answers.jsonl
+	$(PY) -m eval baseline --out var/eval/baseline.jsonl
+	$(PY) -m eval score --answers var/eval/answers.jsonl --baseline var/eval/baseline.jsonl --json var/eval/report.json
