@@ -1,5 +1,5 @@
 # The two set-up commands of the README:
-#   make run    install into .venv/ and start the product (for now the index CLI)
+#   make run    install into .venv/ and start the app on 127.0.0.1:7860
 #   make test   install into .venv/ (with test tools) and run the tests
 PYTHON ?= python3
 VENV := .venv
@@ -20,8 +20,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 install: $(STAMP)
 
 run: install
-	$(PY) -m index info >/dev/null 2>&1 || $(PY) -m index build
-	$(PY) -m index info
+	$(PY) app.py
 
 test: install
 	$(PY) -m pytest
