@@ -1,22 +1,32 @@
-"""The Gradio app: ask the plans, see the cited clauses.
+"""The Gradio app: ask the plans and see the cited clauses; browse 责任单位, targets and
+documents; administer the corpus.
 
     python app.py [--host 127.0.0.1] [--port 7860] [--index-dir DIR]
 
 On first run it builds the index (with progress) if there is none, then serves on 127.0.0.1
 only, unless --host says otherwise. The named API endpoint ``/ask`` returns the eval runner's
-JSON line (README "App").
+JSON line. Admin is on only when PLANQA_ADMIN_PASSWORD is set (README "App").
 """
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
+import hmac
 import html
 import json
+import logging
+import os
+import re
+import shutil
 import sys
+import tempfile
+import threading
 from pathlib import Path
 
 from settings import Settings
 
+log = logging.getLogger("app")
 PERSONA_EXAMPLES = {
     "企业 Enterprise": ["我们是昌平的一家脑机接口初创公司，区里的新计划有什么支持？",
                       "We're a CDMO start-up in Tongzhou. What does the district plan offer?"],
@@ -24,6 +34,23 @@ PERSONA_EXAMPLES = {
                       "2021—2023年计划要求新增上市企业30家，对吗？"],
     "工作人员 Staff": ["市科委负责哪些任务", "昌平的行动计划有效期到什么时候？"],
 }
+UPLOAD_TYPES = [".txt", ".md", ".pdf", ".docx", ".html", ".htm"]
+CONCURRENCY = 2  # answers computed at once; more only queue behind the one CPU-bound model
+
+
+class AppState:
+    """The engine being served; admin changes swap in a new one under a lock."""
+
+    def __init__(self, engine, settings: Settings):
+        self.engine = engine
+        self.settings = settings
+        self.lock = threading.Lock()
+
+    def swap(self, index) -> None:
+        """Serve a new index version (after an upload or a removal)."""
+        from engine import Engine
+
+        self.engine = Engine(index, self.settings)
 
 
 def load_engine(settings: Settings):
@@ -41,23 +68,27 @@ def load_engine(settings: Settings):
     return Engine(index, settings)
 
 
+def linked(text: str) -> str:
+    """Citation marks [n] as links to the sources panel."""
+    return re.sub(r"\[(\d+)\]", r"[[\1]](#source-\1)", text)
+
+
 def sources_markdown(answer, documents: dict) -> str:
     """The sources panel: every citation with its document, clause, status and full text."""
     if answer.refused:
-        lines = [f"**{answer.text}**", "", "相关条款（仅供参考，不是答案） · Related clauses (not an answer):"]
-        lines += [f"- 《{c.title}》{c.path} {c.heading}" for c in answer.related]
+        lines = [f"**{html.escape(answer.text)}**", "", "相关条款（仅供参考，不是答案）Related clauses, not an answer:"]
+        lines += [f"- 《{html.escape(c.title)}》{html.escape(c.path)} {html.escape(c.heading)}" for c in answer.related]
         return "\n".join(lines)
     blocks = []
     for citation in answer.citations:
         clause, doc = citation.clause, documents[citation.clause.doc_id]
-        status = "现行有效" if doc.in_force(dt.date.today()) else "已失效 / not in force"
+        status = "现行有效 in force" if doc.in_force(dt.date.today()) else "已失效 not in force"
         period = f"{doc.period_start}—{doc.period_end}年" if doc.period_start else "—"
-        text = html.escape(clause.text)
-        quote = html.escape(citation.quote)
+        text, quote = html.escape(clause.text), html.escape(citation.quote)
         if quote and quote in text:
             text = text.replace(quote, f"<mark>{quote}</mark>", 1)
-        blocks.append(f"<div id='source-{citation.n}'>\n\n**[{citation.n}] 《{html.escape(clause.title)}》"
-                      f"{html.escape(clause.path)}**  \n规划期 {period} · {status} · 来源文件 "
+        blocks.append(f"<div id='source-{citation.n}' class='source'>\n\n**[{citation.n}] 《{html.escape(clause.title)}》"
+                      f"{html.escape(clause.path)}**  \n规划期 {period} · {status} · 文件 "
                       f"{html.escape(', '.join(doc.sources))}\n\n<blockquote>{text}</blockquote>\n</div>")
     return "\n\n".join(blocks)
 
@@ -69,75 +100,243 @@ def answer_markdown(answer) -> str:
     return "\n".join(lines) + "\n"
 
 
-def build_ui(engine):
-    """The Blocks UI over one engine."""
-    import gradio as gr
+def _file(name: str, content: str) -> str:
+    path = Path(tempfile.mkdtemp(prefix="planqa-")) / name
+    path.write_text(content, "utf-8")
+    return str(path)
 
+
+def _filters(plans, region, in_force):
     from index.types import Filters
 
-    documents = engine.index.documents
-    plan_choices = [(d.title, d.doc_id) for d in documents.values()]
-    regions = sorted({d.region for d in documents.values() if d.region})
+    return Filters(plans=tuple(plans or ()), region=region or None, in_force_on=dt.date.today() if in_force else None)
 
-    def filters_of(plans, region, in_force):
-        return Filters(plans=tuple(plans or ()), region=region or None,
-                       in_force_on=dt.date.today() if in_force else None)
+
+def _chat_tab(gr, state: AppState):
+    documents = lambda: state.engine.index.documents  # noqa: E731 (the engine can be swapped)
+    with gr.Row():
+        with gr.Column(scale=3):
+            chatbot = gr.Chatbot(label="问答 Chat", height=460, elem_id="chat")
+            box = gr.Textbox(label="问题 Question", placeholder="例如：2023年新增上市企业目标是多少？", elem_id="question")
+            with gr.Row():
+                plans = gr.Dropdown([(d.title, d.doc_id) for d in documents().values()], multiselect=True,
+                                    label="计划 Plans")
+                region = gr.Dropdown([""] + sorted({d.region for d in documents().values() if d.region}), value="",
+                                     label="地区 Region")
+                in_force = gr.Checkbox(label="只看现行有效 In force only")
+            for persona, examples in PERSONA_EXAMPLES.items():
+                gr.Examples(examples, inputs=box, label=persona)
+            export = gr.DownloadButton("导出 Markdown · Export", value=None)
+        with gr.Column(scale=2):
+            gr.Markdown("### 出处 Sources")
+            sources = gr.Markdown(elem_id="sources")
+    markdown = gr.State()
 
     def chat(message, history, plans, region, in_force):
         from engine import QuestionError
 
         history = list(history or []) + [{"role": "user", "content": message}]
         try:
-            events = engine.stream(message, filters_of(plans, region, in_force))
             text = ""
-            for event in events:
+            for event in state.engine.stream(message, _filters(plans, region, in_force)):
                 if event["type"] == "text":
                     text += event["delta"]
-                    yield history + [{"role": "assistant", "content": text}], "", None
+                    yield history + [{"role": "assistant", "content": linked(text)}], gr.skip(), gr.skip()
                 elif event["type"] == "done":
                     answer = event["answer"]
-                    yield (history + [{"role": "assistant", "content": answer.text}],
-                           sources_markdown(answer, documents), answer_markdown(answer))
+                    yield (history + [{"role": "assistant", "content": linked(answer.text)}],
+                           sources_markdown(answer, documents()), answer_markdown(answer))
         except QuestionError as exc:
             yield history + [{"role": "assistant", "content": f"⚠️ {exc}"}], "", None
 
-    def ask_api(question: str, plans: list[str] | None = None, region: str | None = None) -> str:
-        """The eval runner's JSON line for one question."""
-        answer = engine.ask(question, filters_of(plans, region, False))
-        return json.dumps(answer.to_eval_json("api"), ensure_ascii=False)
+    box.submit(chat, [box, chatbot, plans, region, in_force], [chatbot, sources, markdown],
+               api_visibility="private").then(lambda: "", None, box, api_visibility="private")
+    markdown.change(lambda md: _file("answer.md", md) if md else None, markdown, export, api_visibility="private")
+    return plans
 
+
+def _responsibility_tab(gr, state: AppState):
+    from engine.browse import responsibility_rows, task_choices
+
+    agencies = state.engine.agencies
+    names = sorted({*agencies.names, *(n for g in agencies.groups for n in g)})
+    headers = ["计划 Plan", "条款 Clause", "任务 Task", "责任单位 Agencies", "所列名称 Listed as"]
+    with gr.Row():
+        agency = gr.Dropdown(names, label="责任单位（可输入旧称或新称）Agency", allow_custom_value=True,
+                             elem_id="agency")
+        download = gr.DownloadButton("下载 CSV · Download", value=None)
+    table = gr.Dataframe(headers=headers, interactive=False, wrap=True, elem_id="agency-tasks")
+    task = gr.Dropdown(task_choices(state.engine.index.clauses), value=None, label="任务 → 责任单位 Task",
+                       elem_id="task")
+    task_agencies = gr.Markdown()
+
+    def show(name):
+        rows = responsibility_rows(state.engine.agencies, name or "", state.engine.index.documents)
+        buffer = tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8-sig", newline="")
+        with buffer:
+            csv.writer(buffer).writerows([headers, *rows])
+        return rows, buffer.name
+
+    def agencies_of(clause_id):
+        clause = next((c for c in state.engine.index.clauses if c.clause_id == clause_id), None)
+        if clause is None:
+            return ""
+        return f"**《{clause.title}》{clause.path} {clause.heading}**\n\n" + "\n".join(f"- {a}" for a in clause.agencies)
+
+    agency.change(show, agency, [table, download], api_visibility="private")
+    task.change(agencies_of, task, task_agencies, api_visibility="private")
+
+
+def _targets_tab(gr, state: AppState):
+    import pandas as pd
+
+    from engine.browse import revenue_points, targets
+
+    index = state.engine.index
+    table = targets(index.clauses, index.documents)
+    titles = [d.title for d in index.documents.values()]
+    short = {d.title: _short_name(d) for d in index.documents.values()}
+    rows = [[topic] + ["<br>".join(f"{html.escape(piece)} <sub>{html.escape(c.path)}</sub>"
+                                   for piece, c in table[topic].get(t, [])) or "—" for t in titles]
+            for topic in table]
+    gr.Markdown("每格均注明条款出处（小字为条款）· every cell names its clause. "
+                + "；".join(f"{short[t]} = 《{t}》" for t in titles))
+    gr.Dataframe(pd.DataFrame(rows, columns=["指标 Target"] + [short[t] for t in titles]),
+                 datatype=["str"] + ["html"] * len(titles), interactive=False, wrap=True, elem_id="targets")
+    points = [(short[plan], value) for plan, value in revenue_points(table)]
+    if len(points) >= 2:  # only where the plans state the same unit
+        gr.BarPlot(pd.DataFrame(points, columns=["plan", "亿元"]), x="plan", y="亿元",
+                   title="营业收入 / 产值目标（亿元）Revenue or output targets")
+
+
+def _short_name(doc) -> str:
+    """A column-sized name for a plan: region and period (北京市 2021—2023)."""
+    period = f"{doc.period_start}—{doc.period_end}" if doc.period_start else doc.doc_id
+    return f"{doc.region or ''} {period}".strip()
+
+
+def _documents_tab(gr, state: AppState):
+    from engine.browse import clause_tree
+
+    def rows():
+        return [[d.doc_id, d.title, d.number or "—", str(d.issue_date or "—"),
+                 f"{d.period_start}—{d.period_end}" if d.period_start else "—", d.region or "—",
+                 str(d.valid_until or "—"), "；".join(f"《{r.title}》{r.number or ''}" for r in d.repeals) or "—",
+                 "现行" if d.in_force(dt.date.today()) else "已失效", ", ".join(d.sources)]
+                for d in state.engine.index.documents.values()]
+
+    headers = ["id", "标题 Title", "文号", "印发日期", "规划期", "地区", "有效期至", "废止", "状态", "来源文件（已合并重复）"]
+    table = gr.Dataframe(rows(), headers=headers, interactive=False, wrap=True)
+    choice = gr.Dropdown([(d.title, d.doc_id) for d in state.engine.index.documents.values()], value=None,
+                         label="打开 Open")
+    tree = gr.Markdown()
+    choice.change(lambda doc_id: clause_tree(state.engine.index.clauses, doc_id) if doc_id else "", choice, tree,
+                  api_visibility="private")
+    return table, choice, rows
+
+
+def _admin_tab(gr, state: AppState, refresh):
+    """Upload or remove plans: only with the password in PLANQA_ADMIN_PASSWORD."""
+    secret = os.environ.get("PLANQA_ADMIN_PASSWORD", "")
+    if not secret:
+        gr.Markdown("管理功能已关闭：设置环境变量 PLANQA_ADMIN_PASSWORD 后重启即可开启。"
+                    "Admin is off: set PLANQA_ADMIN_PASSWORD and restart.")
+        return
+    password = gr.Textbox(label="管理员密码 Admin password", type="password")
+    upload = gr.File(label="上传计划文件 Upload a plan", file_types=UPLOAD_TYPES, type="filepath")
+    add = gr.Button("导入并加入索引 Ingest and index")
+    remove_id = gr.Dropdown([(d.title, d.doc_id) for d in state.engine.index.documents.values()], value=None,
+                            label="删除文档 Remove", elem_id="remove-doc")
+    remove = gr.Button("删除 Remove")
+    status = gr.Markdown(elem_id="admin-status")
+
+    def allowed(given: str) -> bool:
+        return hmac.compare_digest((given or "").encode(), secret.encode())
+
+    def after(message: str):  # the message, then every view that lists documents, refreshed
+        choices = [(d.title, d.doc_id) for d in state.engine.index.documents.values()]
+        return message, *refresh(), gr.update(choices=choices, value=None)
+
+    def do_add(given, path, progress=gr.Progress()):
+        from index.build import add_files
+        from index.types import PlanIndexError
+        from ingest.errors import IngestError
+
+        if not allowed(given):
+            return after("密码错误，未做任何更改。Wrong password; nothing changed.")
+        if not path:
+            return after("请先选择文件。Choose a file first.")
+        name = Path(path).name  # the browser's name only: never a path of the client's choosing
+        target = Path(tempfile.mkdtemp(prefix="planqa-upload-")) / name
+        shutil.copyfile(path, target)
+        progress(0.1, desc="ingest")
+        with state.lock:
+            before = set(state.engine.index.documents)
+            try:
+                index = add_files([target], state.engine.index.folder, state.settings, state.engine.index.embeddings)
+            except (IngestError, PlanIndexError) as exc:
+                return after(f"未导入：{html.escape(str(exc))}")
+            state.swap(index)
+        added = [d.title for k, d in index.documents.items() if k not in before]
+        log.info("admin added %s", name)
+        return after(f"已导入 {html.escape(name)}：" + ("、".join(f"《{t}》" for t in added) or "与已有文档重复，未新增"))
+
+    def do_remove(given, doc_id):
+        from index.build import remove_document
+        from index.types import PlanIndexError
+
+        if not allowed(given):
+            return after("密码错误，未做任何更改。Wrong password; nothing changed.")
+        if not doc_id:
+            return after("请先选择要删除的文档。Choose a document first.")
+        with state.lock:
+            try:
+                state.swap(remove_document(doc_id or "", state.engine.index.folder, state.settings,
+                                           state.engine.index.embeddings))
+            except PlanIndexError as exc:
+                return after(f"未删除：{html.escape(str(exc))}")
+        log.info("admin removed %s", doc_id)
+        return after(f"已删除 {html.escape(doc_id)}")
+
+    outputs = [status, *refresh.outputs, remove_id]
+    add.click(do_add, [password, upload], outputs, api_visibility="private")
+    remove.click(do_remove, [password, remove_id], outputs, api_visibility="private")
+
+
+def build_ui(engine):
+    """The Blocks UI over one engine."""
+    import gradio as gr
+
+    state = AppState(engine, engine.settings)
     with gr.Blocks(title="政策问答 · Plan Q&A") as demo:
         gr.Markdown("# 政策问答 · Plan Q&A\n北京医药健康产业行动计划：每个回答都引用到具体条款。")
-        with gr.Row():
-            with gr.Column(scale=3):
-                chatbot = gr.Chatbot(label="问答", height=460, sanitize_html=True)
-                box = gr.Textbox(label="问题 Question", placeholder="例如：2023年新增上市企业目标是多少？")
-                with gr.Row():
-                    plans = gr.Dropdown(plan_choices, multiselect=True, label="计划 Plans")
-                    region = gr.Dropdown([""] + regions, value="", label="地区 Region")
-                    in_force = gr.Checkbox(label="只看现行有效 In force only")
-                for persona, examples in PERSONA_EXAMPLES.items():
-                    gr.Examples(examples, inputs=box, label=persona)
-                export = gr.DownloadButton("导出 Markdown · Export", value=None)
-            with gr.Column(scale=2):
-                gr.Markdown("### 出处 Sources")
-                sources = gr.Markdown(elem_id="sources")
-        markdown_state = gr.State()
-        box.submit(chat, [box, chatbot, plans, region, in_force], [chatbot, sources, markdown_state],
-                   api_visibility="private").then(lambda: "", None, box)
-        markdown_state.change(_export_file, markdown_state, export)
+        with gr.Tab("问答 Ask"):
+            plan_filter = _chat_tab(gr, state)
+        with gr.Tab("责任单位 Responsibilities", elem_id="tab-responsibility"):
+            _responsibility_tab(gr, state)
+        with gr.Tab("目标对比 Targets"):
+            _targets_tab(gr, state)
+        with gr.Tab("文档 Documents"):
+            doc_table, doc_choice, doc_rows = _documents_tab(gr, state)
+        with gr.Tab("管理 Admin"):
+            def refresh():
+                choices = [(d.title, d.doc_id) for d in state.engine.index.documents.values()]
+                return doc_rows(), gr.update(choices=choices), gr.update(choices=choices)
+            refresh.outputs = [doc_table, doc_choice, plan_filter]
+            _admin_tab(gr, state, refresh)
+
+        def ask_api(question: str) -> str:
+            """The eval runner's JSON line for one question."""
+            from engine import QuestionError
+
+            try:
+                return json.dumps(state.engine.ask(question).to_eval_json("api"), ensure_ascii=False)
+            except QuestionError as exc:
+                return json.dumps({"id": "api", "question": question, "answer": str(exc), "refused": True,
+                                   "citations": [], "contexts": [], "latency_ms": 0.0}, ensure_ascii=False)
+
         gr.api(ask_api, api_name="ask")
     return demo
-
-
-def _export_file(markdown: str | None):
-    if not markdown:
-        return None
-    import tempfile
-
-    path = Path(tempfile.mkdtemp(prefix="planqa-")) / "answer.md"
-    path.write_text(markdown, "utf-8")
-    return str(path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -147,9 +346,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=7860)
     parser.add_argument("--index-dir", type=Path)
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = Settings.from_env(index_dir=args.index_dir)
     demo = build_ui(load_engine(settings))
-    demo.queue(default_concurrency_limit=2).launch(server_name=args.host, server_port=args.port, show_error=True)
+    demo.queue(default_concurrency_limit=CONCURRENCY).launch(
+        server_name=args.host, server_port=args.port, show_error=True,
+        max_file_size=f"{int(settings.max_file_mb)}mb")
     return 0
 
 

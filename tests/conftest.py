@@ -125,3 +125,25 @@ def synthetic_plan(tmp_path) -> Path:
     path = tmp_path / "haidian-plan.txt"
     path.write_text(SYNTHETIC_PLAN, encoding="utf-8")
     return path
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url(plan_index, settings):
+    """The app served in-process on a free loopback port, over the session's index."""
+    from app import build_ui
+    from engine import Engine
+
+    demo = build_ui(Engine(plan_index, settings))
+    port = _free_port()
+    demo.queue(default_concurrency_limit=2).launch(server_name="127.0.0.1", server_port=port,
+                                                   prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()

@@ -2,28 +2,6 @@
 from __future__ import annotations
 
 import json
-import socket
-
-import pytest
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def app_url(plan_index, settings):
-    from app import build_ui
-    from engine import Engine
-
-    demo = build_ui(Engine(plan_index, settings))
-    port = _free_port()
-    demo.queue(default_concurrency_limit=2).launch(server_name="127.0.0.1", server_port=port,
-                                                   prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
 
 
 def test_api_answers_with_the_right_clause(app_url):
