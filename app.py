@@ -69,8 +69,9 @@ def load_engine(settings: Settings):
 
 
 def linked(text: str) -> str:
-    """Citation marks [n] as links to the sources panel."""
-    return re.sub(r"\[(\d+)\]", r"[[\1]](#source-\1)", text)
+    """Answer text for the chat: HTML escaped (a plan or a question may carry markup, which
+    must never render live), with citation marks [n] linked to the sources panel."""
+    return re.sub(r"\[(\d+)\]", r"[[\1]](#source-\1)", html.escape(text, quote=False))
 
 
 def sources_markdown(answer, documents: dict) -> str:
@@ -135,7 +136,7 @@ def _chat_tab(gr, state: AppState):
     def chat(message, history, plans, region, in_force):
         from engine import QuestionError
 
-        history = list(history or []) + [{"role": "user", "content": message}]
+        history = list(history or []) + [{"role": "user", "content": html.escape(message, quote=False)}]
         try:
             text = ""
             for event in state.engine.stream(message, _filters(plans, region, in_force)):
@@ -147,7 +148,7 @@ def _chat_tab(gr, state: AppState):
                     yield (history + [{"role": "assistant", "content": linked(answer.text)}],
                            sources_markdown(answer, documents()), answer_markdown(answer))
         except QuestionError as exc:
-            yield history + [{"role": "assistant", "content": f"⚠️ {exc}"}], "", None
+            yield history + [{"role": "assistant", "content": f"⚠️ {html.escape(str(exc))}"}], "", None
 
     box.submit(chat, [box, chatbot, plans, region, in_force], [chatbot, sources, markdown],
                api_visibility="private").then(lambda: "", None, box, api_visibility="private")
@@ -348,7 +349,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = Settings.from_env(index_dir=args.index_dir)
-    demo = build_ui(load_engine(settings))
+    engine = load_engine(settings)
+    demo = build_ui(engine)
+    threading.Thread(target=engine.ask, args=("预热",), daemon=True).start()  # load the model before the first user
     demo.queue(default_concurrency_limit=CONCURRENCY).launch(
         server_name=args.host, server_port=args.port, show_error=True,
         max_file_size=f"{int(settings.max_file_mb)}mb")

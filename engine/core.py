@@ -211,7 +211,7 @@ def _fuse_hits(rankings: list[list], k: int) -> list:
 
 
 def _check_question(question: str) -> str:
-    text = (question or "").strip()
+    text = re.sub(r"<[^<>]{0,200}>", " ", question or "").strip()  # markup is not part of a question
     if not re.search(r"[\w\u3400-\u9fff]", text):
         raise QuestionError("the question is empty; type a question about the plans, e.g. 2023年新增上市企业目标是多少？")
     if len(text) > MAX_QUESTION_CHARS:
