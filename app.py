@@ -45,12 +45,63 @@ class AppState:
         self.engine = engine
         self.settings = settings
         self.lock = threading.Lock()
+        self.secret = os.environ.get("PLANQA_ADMIN_PASSWORD", "")
 
     def swap(self, index) -> None:
         """Serve a new index version (after an upload or a removal)."""
         from engine import Engine
 
         self.engine = Engine(index, self.settings)
+
+    def allowed(self, given: str | None) -> bool:
+        """The admin password check (constant time; never logged)."""
+        return bool(self.secret) and hmac.compare_digest((given or "").encode(), self.secret.encode())
+
+    def admin_add(self, given: str | None, upload: str | None, progress=None) -> str:
+        """Ingest an uploaded plan into the served index; the message says what happened."""
+        from index.build import add_files
+        from index.types import PlanIndexError
+        from ingest.errors import IngestError
+
+        if not self.allowed(given):
+            return "密码错误，未做任何更改。Wrong password; nothing changed."
+        if not upload:
+            return "请先选择文件。Choose a file first."
+        name = Path(upload).name  # the browser's file name only: never a path of the client's choosing
+        target = Path(tempfile.mkdtemp(prefix="planqa-upload-")) / name
+        shutil.copyfile(upload, target)
+        if progress is not None:
+            progress(0.1, desc="ingest")
+        try:
+            with self.lock:
+                before = set(self.engine.index.documents)
+                index = add_files([target], self.engine.index.folder, self.settings, self.engine.index.embeddings)
+                self.swap(index)
+        except (IngestError, PlanIndexError) as exc:
+            return f"未导入，索引未改变 Not added, the index is unchanged: {str(exc).replace(str(target), name)}"
+        finally:
+            shutil.rmtree(target.parent, ignore_errors=True)
+        added = [d.title for k, d in index.documents.items() if k not in before]
+        log.info("admin added %s", name)
+        return f"已导入 {name}：" + ("、".join(f"《{t}》" for t in added) or "与已有文档重复，未新增 a duplicate, nothing added")
+
+    def admin_remove(self, given: str | None, doc_id: str | None) -> str:
+        """Remove a document from the served index; the message says what happened."""
+        from index.build import remove_document
+        from index.types import PlanIndexError
+
+        if not self.allowed(given):
+            return "密码错误，未做任何更改。Wrong password; nothing changed."
+        if not doc_id:
+            return "请先选择要删除的文档。Choose a document first."
+        try:
+            with self.lock:
+                self.swap(remove_document(doc_id, self.engine.index.folder, self.settings,
+                                          self.engine.index.embeddings))
+        except PlanIndexError as exc:
+            return f"未删除 Not removed: {exc}"
+        log.info("admin removed %s", doc_id)
+        return f"已删除 {doc_id}"
 
 
 def load_engine(settings: Settings):
@@ -238,8 +289,7 @@ def _documents_tab(gr, state: AppState):
 
 def _admin_tab(gr, state: AppState, refresh):
     """Upload or remove plans: only with the password in PLANQA_ADMIN_PASSWORD."""
-    secret = os.environ.get("PLANQA_ADMIN_PASSWORD", "")
-    if not secret:
+    if not state.secret:
         gr.Markdown("管理功能已关闭：设置环境变量 PLANQA_ADMIN_PASSWORD 后重启即可开启。"
                     "Admin is off: set PLANQA_ADMIN_PASSWORD and restart.")
         return
@@ -251,53 +301,15 @@ def _admin_tab(gr, state: AppState, refresh):
     remove = gr.Button("删除 Remove")
     status = gr.Markdown(elem_id="admin-status")
 
-    def allowed(given: str) -> bool:
-        return hmac.compare_digest((given or "").encode(), secret.encode())
-
     def after(message: str):  # the message, then every view that lists documents, refreshed
         choices = [(d.title, d.doc_id) for d in state.engine.index.documents.values()]
-        return message, *refresh(), gr.update(choices=choices, value=None)
+        return html.escape(message), *refresh(), gr.update(choices=choices, value=None)
 
     def do_add(given, path, progress=gr.Progress()):
-        from index.build import add_files
-        from index.types import PlanIndexError
-        from ingest.errors import IngestError
-
-        if not allowed(given):
-            return after("密码错误，未做任何更改。Wrong password; nothing changed.")
-        if not path:
-            return after("请先选择文件。Choose a file first.")
-        name = Path(path).name  # the browser's name only: never a path of the client's choosing
-        target = Path(tempfile.mkdtemp(prefix="planqa-upload-")) / name
-        shutil.copyfile(path, target)
-        progress(0.1, desc="ingest")
-        with state.lock:
-            before = set(state.engine.index.documents)
-            try:
-                index = add_files([target], state.engine.index.folder, state.settings, state.engine.index.embeddings)
-            except (IngestError, PlanIndexError) as exc:
-                return after(f"未导入：{html.escape(str(exc))}")
-            state.swap(index)
-        added = [d.title for k, d in index.documents.items() if k not in before]
-        log.info("admin added %s", name)
-        return after(f"已导入 {html.escape(name)}：" + ("、".join(f"《{t}》" for t in added) or "与已有文档重复，未新增"))
+        return after(state.admin_add(given, path, progress))
 
     def do_remove(given, doc_id):
-        from index.build import remove_document
-        from index.types import PlanIndexError
-
-        if not allowed(given):
-            return after("密码错误，未做任何更改。Wrong password; nothing changed.")
-        if not doc_id:
-            return after("请先选择要删除的文档。Choose a document first.")
-        with state.lock:
-            try:
-                state.swap(remove_document(doc_id or "", state.engine.index.folder, state.settings,
-                                           state.engine.index.embeddings))
-            except PlanIndexError as exc:
-                return after(f"未删除：{html.escape(str(exc))}")
-        log.info("admin removed %s", doc_id)
-        return after(f"已删除 {html.escape(doc_id)}")
+        return after(state.admin_remove(given, doc_id))
 
     outputs = [status, *refresh.outputs, remove_id]
     add.click(do_add, [password, upload], outputs, api_visibility="private")
@@ -340,13 +352,18 @@ def build_ui(engine):
     return demo
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Start the app."""
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options; nothing is exposed beyond localhost unless --host says so."""
     parser = argparse.ArgumentParser(description="政策问答 · Plan Q&A web app")
     parser.add_argument("--host", default="127.0.0.1", help="bind address (default: localhost only)")
     parser.add_argument("--port", type=int, default=7860)
     parser.add_argument("--index-dir", type=Path)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the app."""
+    args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = Settings.from_env(index_dir=args.index_dir)
     engine = load_engine(settings)

@@ -11,6 +11,7 @@ from ingest.text import fold
 log = logging.getLogger("engine.verify")
 CITE_RE = re.compile(r"\[\d+\]")
 NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
+FIGURE_RE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(万平方米|平方米|亿元|万元|亿|元|亩|家|个|项|人|%|所|倍)")
 REFERENCE_RE = re.compile(r"《[^》]*》(?:, clause )?[^：:\s「“|]*|[一二三四五六七八九十]+、(?:[(（][一二三四五六七八九十]+[)）])?"
                           r"(?:\d{1,3}\.)?|[(（][一二三四五六七八九十]+[)）]\d{1,3}\.")
 
@@ -18,6 +19,12 @@ REFERENCE_RE = re.compile(r"《[^》]*》(?:, clause )?[^：:\s「“|]*|[一二
 def numbers(text: str) -> set[str]:
     """The numbers written in ``text`` (digits; citation markers excluded)."""
     return set(NUMBER_RE.findall(CITE_RE.sub("", fold(text)).replace(",", "")))
+
+
+def figures(text: str) -> set[str]:
+    """Numbers written with a unit (25家, 3000亿元, 20%), normalised for comparison."""
+    text = CITE_RE.sub("", fold(text)).replace(",", "")
+    return {f"{n}{u}" for n, u in FIGURE_RE.findall(text)}
 
 
 def unsupported(sentence: str, sources: list[str], question: str, agencies: set[str]) -> list[str]:
@@ -29,6 +36,9 @@ def unsupported(sentence: str, sources: list[str], question: str, agencies: set[
     allowed = numbers(source) | numbers(question)
     sentence = REFERENCE_RE.sub("", sentence)
     problems = [f"number {n}" for n in sorted(numbers(sentence) - allowed)]
+    # A figure with its unit must appear with that unit: "100家" is not supported by "100亿".
+    stated = figures(source) | figures(question)
+    problems += [f"figure {f}" for f in sorted(figures(sentence) - stated)]
     text = fold(sentence)
     problems += [f"agency {name}" for name in sorted(agencies) if name in text and name not in source
                  and not any(name in other and other in source for other in agencies if other != name)]
