@@ -35,7 +35,7 @@ PERSONA_EXAMPLES = {
     "工作人员 Staff": ["市科委负责哪些任务", "昌平的行动计划有效期到什么时候？"],
 }
 UPLOAD_TYPES = [".txt", ".md", ".pdf", ".docx", ".html", ".htm"]
-CONCURRENCY = 2  # answers computed at once; more only queue behind the one CPU-bound model
+REQUEST_TIMEOUT_S = 60  # a request still running after this is stopped (answers take ~40 ms)
 
 
 class AppState:
@@ -119,6 +119,11 @@ def load_engine(settings: Settings):
     return Engine(index, settings)
 
 
+def literal(text: str) -> str:
+    """A user's message shown exactly as typed: no HTML, no Markdown layout."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|>~])", r"\\\1", html.escape(text, quote=False))
+
+
 def linked(text: str) -> str:
     """Answer text for the chat: HTML escaped (a plan or a question may carry markup, which
     must never render live), with citation marks [n] linked to the sources panel."""
@@ -187,7 +192,7 @@ def _chat_tab(gr, state: AppState):
     def chat(message, history, plans, region, in_force):
         from engine import QuestionError
 
-        history = list(history or []) + [{"role": "user", "content": html.escape(message, quote=False)}]
+        history = list(history or []) + [{"role": "user", "content": literal(message)}]
         try:
             text = ""
             for event in state.engine.stream(message, _filters(plans, region, in_force)):
@@ -202,7 +207,7 @@ def _chat_tab(gr, state: AppState):
             yield history + [{"role": "assistant", "content": f"⚠️ {html.escape(str(exc))}"}], "", None
 
     box.submit(chat, [box, chatbot, plans, region, in_force], [chatbot, sources, markdown],
-               api_visibility="private").then(lambda: "", None, box, api_visibility="private")
+               api_visibility="private", time_limit=REQUEST_TIMEOUT_S).then(lambda: "", None, box, api_visibility="private")
     markdown.change(lambda md: _file("answer.md", md) if md else None, markdown, export, api_visibility="private")
     return plans
 
@@ -348,7 +353,7 @@ def build_ui(engine):
                 return json.dumps({"id": "api", "question": question, "answer": str(exc), "refused": True,
                                    "citations": [], "contexts": [], "latency_ms": 0.0}, ensure_ascii=False)
 
-        gr.api(ask_api, api_name="ask")
+        gr.api(ask_api, api_name="ask", time_limit=REQUEST_TIMEOUT_S)
     return demo
 
 
@@ -369,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     engine = load_engine(settings)
     demo = build_ui(engine)
     threading.Thread(target=engine.ask, args=("预热",), daemon=True).start()  # load the model before the first user
-    demo.queue(default_concurrency_limit=CONCURRENCY).launch(
+    demo.queue(default_concurrency_limit=settings.app_concurrency).launch(
         server_name=args.host, server_port=args.port, show_error=True,
         max_file_size=f"{int(settings.max_file_mb)}mb")
     return 0

@@ -46,6 +46,8 @@ class Settings:
     fusion_depth: int = 50
     # Vector store behind LangChain's interface: "faiss" (default) or "qdrant" (local mode).
     vector_backend: str = "faiss"
+    # Answers the app computes at once (Gradio queue); measured with eval/load_test.py (README).
+    app_concurrency: int = 2
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":

@@ -120,10 +120,11 @@ def test_admin_upload_needs_the_password_then_answers_from_the_new_plan(admin_pa
 def test_markup_in_a_question_is_shown_as_text_never_rendered(page):
     page.get_by_role("tab", name="问答 Ask").click()
     box = page.locator("#question textarea")
-    box.fill("<img src=x onerror=alert(1)><script>alert(2)</script> 通州总产值目标")
+    box.fill("# 标题 <img src=x onerror=alert(1)><script>alert(2)</script> 通州总产值目标 | a | ```")
     box.press("Enter")
     page.locator("#sources").get_by_text("总产值").first.wait_for(timeout=60_000)
     chat = page.locator("#chat")
     assert chat.locator("img").count() == 0 and chat.locator("script").count() == 0
+    assert chat.locator("h1").count() == 0 and chat.locator("table").count() == 0, "Markdown stays text"
     assert "<img src=x onerror=alert(1)>" in chat.inner_text()
     assert "180" in chat.inner_text()
