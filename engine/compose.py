@@ -13,7 +13,7 @@ from ingest.text import DATE_RE, fold
 from ingest.types import Clause, Document
 
 from .analysis import DATE_YM_RE, NUMBER_UNIT_RE, Question, evidence_pattern
-from .evidence import content_tokens, has_figure, overlap, trim
+from .evidence import content_tokens, has_figure, overlap, sentences, trim
 
 Cites = list[tuple[Clause, str]]
 LIST_RE = re.compile(r"哪些|哪几|列了|列出|全部|所有|一共|包括|list|which")
@@ -49,7 +49,7 @@ def extractive(engine, q: Question, filters: Filters) -> Draft:
         return Draft.refuse("nothing retrieved")
     want_number = q.kind in ("figure", "table") or bool(q.figures) or q.quantity is not None
     en = q.lang == "en"
-    ranked = _rank_sentences(engine, q, hits[:8], want_number)
+    ranked = _ranksentences(engine, q, hits[:8], want_number)
     clause, sentence, score = ranked[0]
     if not en and score <= 0:
         return Draft.refuse("no retrieved sentence shares a content word with the question")
@@ -106,13 +106,13 @@ def _table_rows(engine, q: Question, row: Clause, hits) -> Draft:
     return draft
 
 
-def _rank_sentences(engine, q: Question, hits: list, want_number: bool):
+def _ranksentences(engine, q: Question, hits: list, want_number: bool):
     """(clause, sentence, score) best first. Sentences score by the question words they share,
     less a little for clauses neither retriever put near the top; English questions with no
     bridged terms are ranked by the dense model."""
     clauses = [h.clause for h in hits]
     if q.lang == "en" and not engine.question_tokens(q):
-        candidates = [(c, s) for c in clauses[:3] for s in _sentences(c)]
+        candidates = [(c, s) for c in clauses[:3] for s in sentences(c)]
         vectors = engine.index.embeddings.encode([engine.settings.passage_prefix + s for _, s in candidates])
         query = engine.index.embeddings.embed_query(q.text)
         scores = vectors @ __import__("numpy").array(query, dtype="float32")
@@ -123,17 +123,11 @@ def _rank_sentences(engine, q: Question, hits: list, want_number: bool):
     ranked = []
     for hit in hits:
         best_rank = min(hit.dense_rank or 99, hit.lexical_rank or 99, len(hits))
-        for sentence in _sentences(hit.clause):
+        for sentence in sentences(hit.clause):
             score = overlap(tokens, sentence) + (2.0 if want_number and has_figure(sentence) else 0.0)
             score += sum(min(len(p), 4) for p in phrases if p in fold(sentence))
             ranked.append((hit.clause, sentence, score - 0.5 * (best_rank - 1)))
     return sorted(ranked, key=lambda r: -r[2])
-
-
-def _sentences(clause: Clause) -> list[str]:
-    from .evidence import sentences
-
-    return sentences(clause)
 
 
 def _piece(clause: Clause, sentence: str, tokens: set[str], want_number: bool) -> str:
@@ -221,7 +215,7 @@ def comparison(engine, q: Question, docs: list[Document], filters: Filters) -> D
         hits = engine.search(topic, Filters(plans=(doc.doc_id,)), k=8)
         if not hits:
             continue
-        ranked = _rank_sentences(engine, q, hits, True)
+        ranked = _ranksentences(engine, q, hits, True)
         clause, sentence, score = ranked[0]
         if score <= 0 and not en:
             continue
@@ -271,7 +265,7 @@ def eligibility(engine, q: Question, filters: Filters) -> Draft:
 def _offer(clause: Clause, best: str, tokens: set[str]) -> str:
     """What a clause offers the firm: all of it when it is short enough to read in one line,
     else its sentences that share the firm's words, in order."""
-    every = _sentences(clause)
+    every = sentences(clause)
     for chosen in (every, [s for s in every if s == best or overlap(tokens, s) > 0]):
         if len("".join(chosen)) <= OFFER_MAX:
             return "".join(chosen)

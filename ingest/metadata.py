@@ -41,10 +41,6 @@ class Layout:
     title_end: int            # first paragraph after the title
     body_end: int             # first footer paragraph (or len)
 
-    def wrapper(self, paragraphs: list[str]) -> list[str]:
-        """Paragraphs outside the document proper (news preface, site footer)."""
-        return paragraphs[: self.header_start]
-
 
 def find_layout(paras: list[str]) -> Layout:
     """Locate header, title, body and footer in the clean paragraphs."""

@@ -55,11 +55,6 @@ def width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WFA" else 1 for c in text)
 
 
-def has_cjk(text: str) -> bool:
-    """True when the text contains at least one CJK ideograph."""
-    return re.search(f"[{CJK}]", text) is not None
-
-
 def cn_int(token: str) -> int | None:
     """Parse '2021', '二〇二一' or '十二' into an int; None if it is neither."""
     if token.isdigit():
