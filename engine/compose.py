@@ -4,15 +4,14 @@ happen afterwards (engine.core)."""
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import functools
 import re
 
 from index.types import Filters
-from ingest.text import DATE_RE, fold
+from ingest.text import fold
 from ingest.types import Clause, Document
 
-from .analysis import DATE_YM_RE, NUMBER_UNIT_RE, Question, evidence_pattern
+from .analysis import NUMBER_UNIT_RE, Question, evidence_pattern
 from .evidence import content_tokens, has_figure, overlap, sentences, trim
 
 Cites = list[tuple[Clause, str]]
@@ -294,117 +293,6 @@ def clause_by_path(engine, q: Question, docs: list[Document]) -> Draft | None:
     en = q.lang == "en"
     text = f"{_ref(clause, en)}{' says' if en else '全文'}：{clause.text}"
     return Draft("clause", [(text, [(clause, clause.text)])], contexts=[clause])
-
-
-def time_answer(engine, q: Question, docs: list[Document]) -> Draft:
-    """Issue dates, 文号, validity, effect, repeals and which plan is in force: from metadata,
-    each fact cited to the clause that prints it."""
-    en = q.lang == "en"
-    low = q.folded.lower()
-    draft = Draft("time")
-    if q.date and re.search(r"正在执行|有效|适用|参照|实施|in force|applies|valid", low) or (
-            q.years and re.search(r"参照|正在执行|适用|in force", low)):
-        day = q.date or dt.date(q.years[0], 7, 1)
-        pool = docs or list(engine.index.documents.values())
-        if re.search(r"市级|北京市层面|全市|city", low):
-            pool = [d for d in pool if d.level == "city"]
-        active = [d for d in engine.index.documents.values() if d in pool and d.in_force(day)]
-        if not active:
-            return Draft.refuse(f"no plan in the corpus is in force on {day}")
-        for doc in active:
-            notice = _printed(engine, doc, r"印发|行动计划|方案")
-            asked = DATE_YM_RE.search(q.folded)  # say the date as the question gave it
-            when = (day.isoformat() if q.date else str(day.year)) if en else (
-                asked.group(0) if asked else f"{day.year}年（以年中为准）")
-            draft.sentences.append(((f"On {when} (the date used), 《{doc.title}》 is in force."
-                                     if en else f"按{when}判断，正在施行的是《{doc.title}》。"),
-                                    [(notice, doc.title)] if notice else []))
-        docs = active
-    if not docs:
-        hits = engine.search(q.text, Filters(), k=3)
-        docs = [engine.index.documents[hits[0].clause.doc_id]] if hits else []
-    for doc in docs[:2]:
-        _metadata_facts(engine, q, doc, draft, en)
-    return draft if draft.sentences else extractive(engine, q, Filters(plans=tuple(d.doc_id for d in docs)))
-
-
-def _metadata_facts(engine, q: Question, doc: Document, draft: Draft, en: bool) -> None:
-    low = q.folded.lower()
-    wants = {
-        "issued": re.search(r"(印发|发布|issued)", low) and re.search(r"哪天|何时|什么时候|日期|时间|when|date", low)
-        or re.search(r"哪天印发|何时印发|文号", low),
-        "number": re.search(r"文号|number", low),
-        "valid": re.search(r"有效期|到期|到什么时候|还有效|expire|valid|衔接", low),
-        "effective": re.search(r"施行|生效|开始|effective", low),
-        "repeal": re.search(r"废止|还有效|之前|上一|repeal|earlier", low),
-        "period": re.search(r"规划期|覆盖|哪几年|period|哪份", low),
-        "issuer": re.search(r"哪个机关|谁印发|哪个部门印发|issuer|机关", low),
-    }
-    notice = next((c for c in engine.index.clauses if c.doc_id == doc.doc_id and c.kind == "notice"), None)
-    if (wants["issued"] or wants["number"]) and notice:
-        date = _printed_date(notice.text, doc.issue_date)
-        parts = [f"文号{doc.number}" if doc.number and not en else (f"document number {doc.number}" if doc.number else "")]
-        if date:
-            parts.append(f"{date}印发" if not en else f"issued on {date}")
-        if doc.issuer and wants["issuer"]:
-            parts.append(f"印发机关：{doc.issuer}" if not en else f"by {doc.issuer}")
-        sentence = f"《{doc.title}》：" + "，".join(p for p in parts if p) + "。"
-        draft.sentences.append((sentence, [(notice, date or doc.number or doc.title)]))
-    if wants["issuer"] and notice and not wants["issued"]:
-        draft.sentences.append((f"《{doc.title}》由{doc.issuer}印发。", [(notice, doc.issuer or "")]))
-    if wants["valid"]:
-        clause = _printed(engine, doc, r"有效期")
-        if clause and doc.valid_until:
-            date = _printed_date(clause.text[clause.text.find("有效期"):], doc.valid_until)
-            draft.sentences.append(((f"《{doc.title}》 is valid until {date}." if en else f"《{doc.title}》有效期至{date}。"),
-                                    [(clause, _sentence_with(clause.text, "有效期"))]))
-        elif doc.period_end:
-            draft.sentences.append((f"《{doc.title}》未写明有效期；其规划期为{doc.period_start}—{doc.period_end}年。",
-                                    [(notice or engine.index.clauses[0], doc.title)]))
-    if wants["effective"]:
-        clause = _printed(engine, doc, r"施行|实施")
-        if clause and re.search(r"自.{0,12}起(施行|实施)", clause.text):
-            quote = _sentence_with(clause.text, "施行")
-            draft.sentences.append(((f"It takes effect as stated: “{quote}”" if en else
-                                     f"《{doc.title}》{re.search(r'自.{0,12}起(施行|实施)', clause.text).group(0)}（印发日期见通知）。"),
-                                    [(clause, quote)]))
-            if notice and not wants["issued"]:
-                date = _printed_date(notice.text, doc.issue_date)
-                if date:
-                    draft.sentences.append(((f"It was issued on {date}." if en else f"印发日期为{date}。"), [(notice, date)]))
-    if wants["repeal"]:
-        clause = _printed(engine, doc, r"废止")
-        if clause and doc.repeals:
-            quote = _sentence_with(clause.text, "废止")
-            names = "；".join(f"《{r.title}》（{r.number}）" if r.number else f"《{r.title}》" for r in doc.repeals)
-            draft.sentences.append(((f"《{doc.title}》 repeals {names}." if en else f"《{doc.title}》印发后，{names}已废止。"),
-                                    [(clause, quote)]))
-        for other in doc.repealed_by:
-            draft.sentences.append((f"《{doc.title}》已被《{engine.index.documents[other].title}》废止。", []))
-    if wants["period"] and doc.period_start:
-        cite = notice or _printed(engine, doc, r"\d{4}")
-        draft.sentences.append(((f"《{doc.title}》 covers {doc.period_start}–{doc.period_end}." if en else
-                                 f"《{doc.title}》的规划期为{doc.title[doc.title.rfind('（') if '（' in doc.title else doc.title.rfind('('):]}。"),
-                                [(cite, doc.title)] if cite else []))
-
-
-def _printed(engine, doc: Document, pattern: str) -> Clause | None:
-    """The first record of ``doc`` whose text matches ``pattern`` (where a fact is printed)."""
-    return next((c for c in engine.index.clauses if c.doc_id == doc.doc_id and re.search(pattern, fold(c.text))), None)
-
-
-def _printed_date(text: str, date: dt.date | None) -> str | None:
-    """A date as the document prints it (2021年7月8日), falling back to the metadata value."""
-    for m in DATE_RE.finditer(fold(text)):
-        return text[m.start(): m.end()]
-    return f"{date.year}年{date.month}月{date.day}日" if date else None
-
-
-def _sentence_with(text: str, word: str) -> str:
-    for sentence in re.findall(r"[^。]*。?", text):
-        if word in fold(sentence):
-            return sentence.strip()
-    return text[:80]
 
 
 @functools.lru_cache(maxsize=1)

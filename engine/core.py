@@ -18,7 +18,7 @@ from ingest.text import fold
 from ingest.types import Clause, Document
 from settings import REPO, Settings
 
-from . import compose
+from . import compose, dates
 from .agencies import AgencyDirectory
 from .analysis import Question, analyse
 from .analysis import language as analyse_language
@@ -111,7 +111,7 @@ class Engine:
 
     def _build(self, q: Question, filters: Filters, docs: list[Document]) -> compose.Draft:
         if q.kind == "time":
-            return compose.time_answer(self, q, docs)
+            return dates.time_answer(self, q, docs)
         names = self.agencies.mentioned(q.folded) or self.agencies.informal(q.folded)
         if names and q.kind in ("responsibility_agency", "general", "comparison") and _asks_tasks(q):
             return compose.agency_tasks(self, q, names)
