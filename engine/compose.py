@@ -15,6 +15,8 @@ from .analysis import NUMBER_UNIT_RE, Question, evidence_pattern
 from .evidence import content_tokens, has_figure, overlap, sentences, trim
 
 Cites = list[tuple[Clause, str]]
+TARGET_RE = re.compile(r"目标|指标|target|goal")  # a question about targets prefers the goals sections
+GOAL_BONUS = 3.0
 LIST_RE = re.compile(r"哪些|哪几|列了|列出|全部|所有|一共|包括|list|which")
 OFFER_MAX = 420  # an eligibility line longer than this keeps fewer sentences
 PLACE_MIN_FREQ = 1000  # jieba dictionary frequency above which an ns tag is a real place
@@ -48,7 +50,7 @@ def extractive(engine, q: Question, filters: Filters) -> Draft:
         return Draft.refuse("nothing retrieved")
     want_number = q.kind in ("figure", "table") or bool(q.figures) or q.quantity is not None
     en = q.lang == "en"
-    ranked = _ranksentences(engine, q, hits[:8], want_number)
+    ranked = _rank_sentences(engine, q, hits[:8], want_number)
     clause, sentence, score = ranked[0]
     if not en and score <= 0:
         return Draft.refuse("no retrieved sentence shares a content word with the question")
@@ -105,7 +107,7 @@ def _table_rows(engine, q: Question, row: Clause, hits) -> Draft:
     return draft
 
 
-def _ranksentences(engine, q: Question, hits: list, want_number: bool):
+def _rank_sentences(engine, q: Question, hits: list, want_number: bool):
     """(clause, sentence, score) best first. Sentences score by the question words they share,
     less a little for clauses neither retriever put near the top; English questions with no
     bridged terms are ranked by the dense model."""
@@ -120,11 +122,14 @@ def _ranksentences(engine, q: Question, hits: list, want_number: bool):
     tokens = engine.question_tokens(q)
     phrases = engine.phrases(q)
     ranked = []
+    goals = want_number and bool(TARGET_RE.search(q.folded.lower()))
     for hit in hits:
         best_rank = min(hit.dense_rank or 99, hit.lexical_rank or 99, len(hits))
+        in_goals = goals and (hit.clause.table is not None or any("目标" in h or "指标" in h for h in hit.clause.heading_path))
         for sentence in sentences(hit.clause):
             score = overlap(tokens, sentence) + (2.0 if want_number and has_figure(sentence) else 0.0)
             score += sum(min(len(p), 4) for p in phrases if p in fold(sentence))
+            score += GOAL_BONUS if in_goals and has_figure(sentence) else 0.0
             ranked.append((hit.clause, sentence, score - 0.5 * (best_rank - 1)))
     return sorted(ranked, key=lambda r: -r[2])
 
@@ -214,11 +219,12 @@ def comparison(engine, q: Question, docs: list[Document], filters: Filters) -> D
         hits = engine.search(topic, Filters(plans=(doc.doc_id,)), k=8)
         if not hits:
             continue
-        ranked = _ranksentences(engine, q, hits, True)
+        ranked = _rank_sentences(engine, q, hits, True)
         clause, sentence, score = ranked[0]
         if score <= 0 and not en:
             continue
-        rows.append((doc, clause, sentence, _piece(clause, sentence, engine.question_tokens(q), True)))
+        piece, sentence = _with_complement(engine, q, clause, sentence, score, ranked, True)
+        rows.append((doc, clause, sentence, piece))
         draft.contexts.extend(h.clause for h in hits[:2])
     if len(rows) < 2:
         return extractive(engine, q, filters)
