@@ -77,7 +77,8 @@ def parse_structure(paras: list[str], title: tuple[int, int]) -> list[Node]:
             label = "——" + (heading or str(siblings + 1))
         stack.append((level, label, heading))
         current = Node("bullet" if level == 5 else "clause", _path(stack), heading,
-                       [h for _, _, h in stack], i, i + 1, has_body=inline_body)
+                       [h for _, _, h in stack], i, i + 1,
+                       has_body=inline_body or level >= 3)  # a task or article is citable even if one line
         nodes.append(current)
         i += 1
     if not any(n.kind in ("clause", "bullet", "table_row") for n in nodes):
@@ -97,9 +98,10 @@ def _path(stack: list[tuple[int, str, str]]) -> str:
 
 
 def _split_heading(rest: str) -> tuple[str, bool]:
-    """(heading, whether body text follows it on the same line)."""
+    """(heading, whether body text follows it on the same line). A lead phrase ending in 。
+    is a heading (强化国家战略科技力量。…); a full sentence with commas is body."""
     stop = rest.find("。")
-    if 0 < stop <= HEADING_MAX:
+    if 0 < stop <= HEADING_MAX and not re.search(r"[，,]", rest[:stop]):
         return rest[:stop], stop + 1 < len(rest.rstrip())
     if len(rest) <= HEADING_MAX and not re.search(r"[。；;]", rest):
         return rest.rstrip("：:"), False

@@ -132,3 +132,20 @@ def test_long_clauses_are_chunked_keeping_path_and_heading(corpus):
         assert len(siblings) == clause.chunks
         assert {(c.path, c.heading) for c in siblings} == {(clause.path, clause.heading)}
         assert all(len(c.text) <= 480 for c in siblings)
+
+
+def test_chapter_and_article_style_with_lead_and_support_units(tmp_path):
+    """Another genre shape: 第X章/第X条 with （1） items, 牵头单位/配合单位, one-line articles."""
+    plan = tmp_path / "tianjin.txt"
+    plan.write_text("天津市滨海新区生物医药产业发展若干措施（2024—2026年）\n第一章 总则\n"
+                    "第一条 为促进滨海新区生物医药产业高质量发展，制定本措施。\n第二章 支持政策\n"
+                    "第二条 对新获批的一类创新药，给予最高1000万元奖励。（牵头单位：区科技局；配合单位：区财政局、区市场监管局）\n"
+                    "（1）首仿药给予最高200万元奖励；\n第三条 支持企业建设中试平台。\n"
+                    "本措施自2024年1月1日起施行，有效期至2026年12月31日。\n", "utf-8")
+    result = ingest_paths([plan])
+    paths = [c.path for c in result.clauses]
+    assert paths == ["第一章第一条", "第二章第二条", "第二章第二条（1）", "第二章第三条"]
+    assert result.clauses[1].agencies == ["区科技局", "区财政局", "区市场监管局"]
+    doc = result.documents[0]
+    assert (doc.region, doc.level, doc.effective_from, doc.valid_until) == (
+        "天津市", "city", dt.date(2024, 1, 1), dt.date(2026, 12, 31))
