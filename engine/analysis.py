@@ -33,6 +33,12 @@ QUANTITY_KINDS = [  # (kind, question pattern, evidence pattern)
 FIGURE_RE = re.compile(r"多少|几[家个项所]|目标|达到|规模|多大|how many|how much|target|number of")
 PERIOD_RE = re.compile(r"(\d{4})\s*[-—–~～至到]\s*(\d{4})")
 NUMBER_UNIT_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(亿元|万元|元|万平方米|平方米|亩|家|个|项|%|人|所|倍)")
+# English counts carry their Chinese measure word, so a false premise in English can be checked too.
+EN_UNITS = [("compan", "家"), ("firm", "家"), ("enterprise", "家"), ("hospital", "家"),
+            ("billion yuan", "亿元"), ("mu", "亩"), ("%", "%")]  # anything else counted: 个
+EN_FIGURE_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:new |listed |additional |more |innovative |medical |listed )*"
+                          r"(companies|company|firms?|enterprises?|hospitals?|wards?|drugs?|devices?|products?|"
+                          r"platforms?|applications?|projects?|billion yuan|mu|%)")
 DATE_YM_RE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?")
 YEAR_RE = re.compile(r"(?<!\d)(20\d{2}|19\d{2})(?!\d)")
 
@@ -62,10 +68,11 @@ def analyse(question: str) -> Question:
         kind = "figure" if FIGURE_RE.search(low) else "general"
     quantity = next((name for name, pattern, _ in QUANTITY_KINDS if re.search(pattern, low)), None)
     periods = [(int(a), int(b)) for a, b in PERIOD_RE.findall(folded) if int(a) < int(b)]
+    figures = NUMBER_UNIT_RE.findall(folded) or [(n, _en_unit(u)) for n, u in EN_FIGURE_RE.findall(low)]
     return Question(text=question, folded=folded, lang=language(question), kind=kind, quantity=quantity,
                     asks_actual=bool(ACTUAL_RE.search(low)), periods=periods,
                     years=[int(y) for y in YEAR_RE.findall(folded)], date=_asked_date(folded),
-                    figures=NUMBER_UNIT_RE.findall(folded))
+                    figures=figures)
 
 
 def language(text: str) -> str:
@@ -77,6 +84,11 @@ def language(text: str) -> str:
     folded = fold(text)
     changed = sum(1 for a, b in zip(text, folded) if a != b and re.match(r"[\u3400-\u9fff]", a))
     return "zh-Hant" if changed else "zh"
+
+
+def _en_unit(noun: str) -> str:
+    """The Chinese measure word of an English counted noun (companies → 家)."""
+    return next((unit for prefix, unit in EN_UNITS if noun.startswith(prefix)), "个")
 
 
 def evidence_pattern(quantity: str) -> str:

@@ -17,7 +17,7 @@ from .evidence import content_tokens, has_figure, overlap, sentences, trim
 Cites = list[tuple[Clause, str]]
 TARGET_RE = re.compile(r"目标|指标|target|goal")  # a question about targets prefers the goals sections
 GOAL_BONUS = 3.0
-LIST_RE = re.compile(r"哪些|哪几|列了|列出|全部|所有|一共|包括|list|which")
+LIST_RE = re.compile(r"哪些|哪几|列了|列出|全部|所有|一共|包括|\blist\b|\bwhich\b|\ball\b")
 OFFER_MAX = 420  # an eligibility line longer than this keeps fewer sentences
 PLACE_MIN_FREQ = 1000  # jieba dictionary frequency above which an ns tag is a real place
 
@@ -63,7 +63,8 @@ def extractive(engine, q: Question, filters: Filters) -> Draft:
     draft = Draft("figure" if want_number else "clause", contexts=[h.clause for h in hits])
     if correction:
         asserted, actual = correction
-        lead = (f"No: the plan says {actual}, not {asserted}." if en else f"不对：计划写的是{actual}，不是{asserted}。")
+        said = asserted if not en else re.match(r"[\d.]+", asserted).group(0)  # as the question put it
+        lead = (f"No: the plan says {actual}, not {said}." if en else f"不对：计划写的是{actual}，不是{said}。")
         draft.sentences.append((lead, [(clause, sentence)]))
     body = (f"According to {_ref(clause, True)}: “{piece}”" if en else f"{_ref(clause, False)}：{piece}")
     draft.sentences.append((body, [(clause, sentence)]))
@@ -101,7 +102,7 @@ def _table_rows(engine, q: Question, row: Clause, hits) -> Draft:
             and c.table["caption"] == row.table["caption"]]
     en = q.lang == "en"
     draft = Draft("table", contexts=[h.clause for h in hits])
-    draft.sentences.append(((f"{_ref(row, True)} lists {len(rows)} rows:" if en else f"{_ref(row, False)}列出以下各项："), []))
+    draft.sentences.append(((f"{_ref(row, True)} lists:" if en else f"{_ref(row, False)}列出以下各项："), []))
     for clause in rows:
         draft.sentences.append((f"- {_piece(clause, clause.text, set(), True)}", [(clause, clause.text)]))
     return draft
@@ -152,8 +153,8 @@ def _premise_correction(q: Question, clause: Clause, nearby: list[Clause],
             cells = dict(zip(clause.table["columns"], clause.table["cells"]))
             target = next((v for c, v in cells.items() if re.search(r"目标|指标值|数值", fold(c))), None)
             unit_cell = next((v for c, v in cells.items() if "单位" in fold(c)), "")
-            if target and re.fullmatch(r"[\d.]+", target):
-                return f"{number}{unit}", f"{target}{unit_cell}"
+            if target and re.fullmatch(r"[\d.]+", target):  # cells as printed: value, then its unit
+                return f"{number}{unit}", f"{target}（单位：{unit_cell}）" if unit_cell else target
             continue
         pieces = [p for p in re.split(r"[，,；;。\n]", clause.text) if p]
         candidates = [(overlap(tokens, p), m.group(0)) for p in pieces
