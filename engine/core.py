@@ -68,9 +68,7 @@ class Engine:
         docs = self._scope(q, filters)
         scoped = Filters(plans=tuple(d.doc_id for d in docs)) if docs else filters
         reason = self._refusal_reason(q, docs)
-        draft = compose.Draft.refuse(reason) if reason else None
-        if not draft:
-            draft = self._build(q, scoped, docs)
+        draft = compose.Draft.refuse(reason) if reason else self._build(q, scoped, docs)
         answer = self._finish(q, draft, scoped)
         if self.writer is not None:
             answer = self.writer.rewrite(answer, {fold(n) for n in self.agencies.names})
@@ -101,13 +99,14 @@ class Engine:
         """Whole terms to find verbatim in evidence (an English question's Chinese terms)."""
         return self._bridge(q.text).split() if q.lang == "en" else []
 
+    @cached_property
+    def _pinyin_regions(self) -> dict[str, str]:
+        """changping → 昌平区, for every district plan in the index (computed once)."""
+        return {alias: fold(doc.region or "") for doc in self.index.documents.values()
+                for alias in compose.region_aliases(doc) if alias.isascii()}
+
     def _bridge(self, text: str) -> str:
-        regions = {}
-        for doc in self.index.documents.values():
-            for alias in compose.region_aliases(doc):
-                if alias.isascii():
-                    regions[alias] = fold(doc.region or "")
-        return chinese_terms(text, regions)
+        return chinese_terms(text, self._pinyin_regions)
 
     def _build(self, q: Question, filters: Filters, docs: list[Document]) -> compose.Draft:
         if q.kind == "time":
