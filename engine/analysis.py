@@ -32,7 +32,9 @@ QUANTITY_KINDS = [  # (kind, question pattern, evidence pattern)
 ]
 FIGURE_RE = re.compile(r"多少|几[家个项所]|目标|达到|规模|多大|how many|how much|target|number of")
 PERIOD_RE = re.compile(r"(\d{4})\s*[-—–~～至到]\s*(\d{4})")
-NUMBER_UNIT_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(亿元|万元|元|万平方米|平方米|亩|家|个|项|%|人|所|倍)")
+# Units a figure is written with in these plans; longer ones first so 亿元 is not read as 亿.
+FIGURE_UNITS = "万平方米|平方米|亿元|万元|亿|元|亩|家|个|项|人|%|所|倍"
+NUMBER_UNIT_RE = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?)\s*({FIGURE_UNITS})")
 # English counts carry their Chinese measure word, so a false premise in English can be checked too.
 EN_UNITS = [("compan", "家"), ("firm", "家"), ("enterprise", "家"), ("hospital", "家"),
             ("billion yuan", "亿元"), ("mu", "亩"), ("%", "%")]  # anything else counted: 个

@@ -9,9 +9,10 @@ from ingest.text import fold
 from ingest.types import Clause, Document
 
 from .agencies import AgencyDirectory
+from .analysis import FIGURE_UNITS
 
 GOAL_HEADING_RE = re.compile(r"目标|指标")
-FIGURE_RE = re.compile(r"\d+(?:\.\d+)?(?:[-—–]\d+(?:\.\d+)?)?\s*(?:万平方米|平方米|亿元|万元|亿|亩|家|个|项|人|%|所|倍)")
+FIGURE_RE = re.compile(rf"\d+(?:\.\d+)?(?:[-—–]\d+(?:\.\d+)?)?\s*(?:{FIGURE_UNITS})")  # ranges too: 1-2家
 TOPICS = [  # (topic, words that name it in a target); a target may belong to several
     ("营业收入 / 产值 Revenue, output", r"营业收入|主营业务收入|总产值|产值|收入"),
     ("上市企业 Listed firms", r"上市企业|上市公司|上市挂牌"),

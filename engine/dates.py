@@ -12,6 +12,7 @@ from ingest.types import Clause, Document
 from .analysis import DATE_YM_RE, Question
 from .compose import Draft, extractive
 
+
 def time_answer(engine, q: Question, docs: list[Document]) -> Draft:
     """Issue dates, 文号, validity, effect, repeals and which plan is in force: from metadata,
     each fact cited to the clause that prints it."""

@@ -8,10 +8,12 @@ import re
 
 from ingest.text import fold
 
+from .analysis import NUMBER_UNIT_RE
+
 log = logging.getLogger("engine.verify")
 CITE_RE = re.compile(r"\[\d+\]")
 NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
-FIGURE_RE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(万平方米|平方米|亿元|万元|亿|元|亩|家|个|项|人|%|所|倍)")
+
 REFERENCE_RE = re.compile(r"《[^》]*》(?:, clause )?[^：:\s「“|]*|[一二三四五六七八九十]+、(?:[(（][一二三四五六七八九十]+[)）])?"
                           r"(?:\d{1,3}\.)?|[(（][一二三四五六七八九十]+[)）]\d{1,3}\.")
 
@@ -24,7 +26,7 @@ def numbers(text: str) -> set[str]:
 def figures(text: str) -> set[str]:
     """Numbers written with a unit (25家, 3000亿元, 20%), normalised for comparison."""
     text = CITE_RE.sub("", fold(text)).replace(",", "")
-    return {f"{n}{u}" for n, u in FIGURE_RE.findall(text)}
+    return {f"{n}{u}" for n, u in NUMBER_UNIT_RE.findall(text)}
 
 
 def unsupported(sentence: str, sources: list[str], question: str, agencies: set[str]) -> list[str]:
