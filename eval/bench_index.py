@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,8 +42,10 @@ def _latencies(index, repeats: int) -> dict:
             start = time.perf_counter()
             index.search(query, k=10)
             times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    return {"queries": len(times), "p50_ms": statistics.median(times), "p95_ms": times[int(0.95 * (len(times) - 1))]}
+    from eval.scoring import percentiles
+
+    p50, p95 = percentiles(times)
+    return {"queries": len(times), "p50_ms": p50, "p95_ms": p95}
 
 
 def corpus_scenario(repeats: int) -> dict:

@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -35,6 +34,8 @@ def questions(n: int) -> list[str]:
 def run(url: str, sessions: int, per_session: int) -> dict:
     """Drive the app; return the summary."""
     from gradio_client import Client
+
+    from eval.scoring import percentiles
 
     latencies: list[float] = []
     errors: list[str] = []
@@ -67,12 +68,12 @@ def run(url: str, sessions: int, per_session: int) -> dict:
     for thread in threads:
         thread.join(timeout=600)
     wall = time.perf_counter() - start
-    ordered = sorted(latencies)
+    p50, p95 = percentiles(latencies)
     return {"sessions": sessions, "questions_per_session": per_session, "requests": sessions * per_session,
             "ok": len(latencies), "errors": len(errors), "error_samples": errors[:3],
-            "p50_ms": round(statistics.median(ordered), 1) if ordered else None,
-            "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 1) if ordered else None,
-            "max_ms": round(ordered[-1], 1) if ordered else None,
+            "p50_ms": None if p50 is None else round(p50, 1),
+            "p95_ms": None if p95 is None else round(p95, 1),
+            "max_ms": round(max(latencies), 1) if latencies else None,
             "wall_s": round(wall, 1), "throughput_per_s": round(len(latencies) / wall, 1)}
 
 

@@ -61,6 +61,14 @@ def judge(question: dict, answer: dict) -> dict:
     }
 
 
+def percentiles(values: list[float]) -> tuple[float | None, float | None]:
+    """(median, p95) of latencies, the way every eval report states them; None when empty."""
+    ordered = sorted(values)
+    if not ordered:
+        return None, None
+    return statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))]
+
+
 def _share(values: list[bool]) -> float | None:
     return round(sum(values) / len(values), 4) if values else None
 
@@ -70,7 +78,7 @@ def metrics(verdicts: list[dict]) -> dict:
     answerable = [v for v in verdicts if v["answerable"]]
     refused = [v for v in verdicts if v["refused"]]
     positives = [v for v in verdicts if v["must_refuse"]]
-    latencies = sorted(v["latency_ms"] for v in verdicts)
+    p50, p95 = percentiles([v["latency_ms"] for v in verdicts])
     return {
         "n": len(verdicts),
         "answer_facts": _share([v["facts"] for v in answerable]),
@@ -80,8 +88,8 @@ def metrics(verdicts: list[dict]) -> dict:
         "refusal_recall": _share([v["refused"] for v in positives]),
         "retrieval_recall": _share([v["retrieved"] for v in answerable]),
         "hallucinated_figures": _share([v["hallucinated"] for v in verdicts if not v["refused"]]),
-        "latency_p50_ms": round(statistics.median(latencies), 1) if latencies else None,
-        "latency_p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))], 1) if latencies else None,
+        "latency_p50_ms": None if p50 is None else round(p50, 1),
+        "latency_p95_ms": None if p95 is None else round(p95, 1),
     }
 
 
