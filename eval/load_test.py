@@ -77,10 +77,15 @@ def run(url: str, sessions: int, per_session: int) -> dict:
             "wall_s": round(wall, 1), "throughput_per_s": round(len(latencies) / wall, 1)}
 
 
-def _serve() -> tuple[subprocess.Popen, str]:
+def free_port() -> int:
+    """A free TCP port on loopback."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+        return sock.getsockname()[1]
+
+
+def _serve() -> tuple[subprocess.Popen, str]:
+    port = free_port()
     proc = subprocess.Popen([sys.executable, str(REPO / "app.py"), "--host", "127.0.0.1", "--port", str(port)],
                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env=dict(os.environ, PYTHONPATH=str(REPO)))

@@ -127,12 +127,15 @@ def synthetic_plan(tmp_path) -> Path:
     return path
 
 
-def _free_port() -> int:
-    import socket
+@pytest.fixture
+def private_index(plan_index, tmp_path):
+    """A copy of the session index in tmp_path that a test may change or crash: the version
+    folder .index-v0 behind the link tmp_path/index, laid out as index.build lays it out."""
+    import shutil
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    shutil.copytree(plan_index.folder.resolve(), tmp_path / ".index-v0")
+    (tmp_path / "index").symlink_to(".index-v0")
+    return tmp_path / "index"
 
 
 @pytest.fixture(scope="session")
@@ -140,9 +143,10 @@ def app_url(plan_index, settings):
     """The app served in-process on a free loopback port, over the session's index."""
     from app import build_ui
     from engine import Engine
+    from eval.load_test import free_port
 
     demo = build_ui(Engine(plan_index, settings))
-    port = _free_port()
+    port = free_port()
     demo.queue(default_concurrency_limit=2).launch(server_name="127.0.0.1", server_port=port,
                                                    prevent_thread_lock=True, quiet=True)
     yield f"http://127.0.0.1:{port}/"

@@ -67,23 +67,21 @@ def test_responsibility_browser_lists_an_agencys_tasks(page):
 
 
 @pytest.fixture
-def admin_page(browser, plan_index, settings, tmp_path, monkeypatch):
+def admin_page(browser, plan_index, private_index, settings, monkeypatch):
     """The app with admin on, over a private copy of the index (uploads change it)."""
     from app import build_ui
-    from conftest import _free_port
     from engine import Engine
+    from eval.load_test import free_port
     from index.store import PlanIndex
 
-    shutil.copytree(plan_index.folder.resolve(), tmp_path / ".index-v0")
-    (tmp_path / "index").symlink_to(".index-v0")
     monkeypatch.setenv("PLANQA_ADMIN_PASSWORD", "correct horse")
-    engine = Engine(PlanIndex.load(tmp_path / "index", settings, plan_index.embeddings), settings)
+    engine = Engine(PlanIndex.load(private_index, settings, plan_index.embeddings), settings)
     demo = build_ui(engine)
-    port = _free_port()
+    port = free_port()
     demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     page = _open(browser, f"http://127.0.0.1:{port}/")
     page.get_by_role("tab", name="管理 Admin").click()
-    yield page, tmp_path / "index", port
+    yield page, private_index, port
     page.close()
     demo.close()
 

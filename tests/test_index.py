@@ -68,10 +68,8 @@ def test_missing_and_mismatched_index_are_refused_with_the_fix(plan_index, setti
 
 
 def test_adding_a_plan_embeds_only_its_clauses_and_removing_it_restores(
-        plan_index, settings, embeddings, synthetic_plan, tmp_path):
-    index_dir = tmp_path / "index"
-    shutil.copytree(plan_index.folder.resolve(), tmp_path / "v0")
-    (index_dir).symlink_to("v0")
+        plan_index, private_index, settings, embeddings, synthetic_plan, tmp_path):
+    index_dir = private_index
     before = embeddings.passages_embedded
     added = add_files([synthetic_plan], index_dir, settings, embeddings)
     new_doc = next(d for d in added.documents.values() if d.region == "海淀区")
@@ -91,10 +89,9 @@ def test_adding_a_plan_embeds_only_its_clauses_and_removing_it_restores(
     assert len(removed.clauses) == len(plan_index.clauses)
 
 
-def test_kill_during_build_leaves_the_previous_index_loadable(plan_index, settings, embeddings, tmp_path):
-    index_dir = tmp_path / "index"
-    shutil.copytree(plan_index.folder.resolve(), tmp_path / ".index-v0")
-    index_dir.symlink_to(".index-v0")
+def test_kill_during_build_leaves_the_previous_index_loadable(plan_index, private_index, settings, embeddings,
+                                                             tmp_path):
+    index_dir = private_index
     (tmp_path / "plans").mkdir()
     for path in PLANS.iterdir():
         shutil.copy(path, tmp_path / "plans" / path.name)
