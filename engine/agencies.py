@@ -28,13 +28,14 @@ class AgencyDirectory:
             for agency in clause.agencies:
                 for name in {agency, *agency.split("、")}:
                     self.tasks[fold(name)].append(clause)
-        self.names = sorted(self.tasks, key=len, reverse=True)
+        self.names = sorted(self.tasks, key=len, reverse=True)  # folded, as the keys are
+        # Every name a question may use (listed or a former/later name), longest first.
+        self._candidates = sorted({*self.names, *(fold(n) for g in self.groups for n in g)}, key=len, reverse=True)
 
     def mentioned(self, folded_question: str) -> list[str]:
         """Agency names in the question, longest first, without names inside a longer match."""
         found: list[str] = []
-        candidates = sorted({*self.names, *(fold(n) for g in self.groups for n in g)}, key=len, reverse=True)
-        for name in candidates:
+        for name in self._candidates:
             if name in folded_question and not any(name in longer for longer in found):
                 found.append(name)
         return found

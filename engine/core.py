@@ -71,7 +71,7 @@ class Engine:
         draft = compose.Draft.refuse(reason) if reason else self._build(q, scoped, docs)
         answer = self._finish(q, draft, scoped)
         if self.writer is not None:
-            answer = self.writer.rewrite(answer, {fold(n) for n in self.agencies.names})
+            answer = self.writer.rewrite(answer, set(self.agencies.names))
         answer.latency_ms = (time.perf_counter() - start) * 1000
         return answer
 
@@ -165,8 +165,7 @@ class Engine:
                 cite = numbered.setdefault((clause.clause_id, quote), Citation(len(numbered) + 1, clause, quote))
                 marks.append(f"[{cite.n}]")
             checked.append((sentence + "".join(dict.fromkeys(marks)), [c.text for c, _ in cites]))
-        names = {fold(n) for n in self.agencies.names}
-        kept, failures = check(checked, q.text, names)
+        kept, failures = check(checked, q.text, set(self.agencies.names))
         if not kept or not numbered:
             related = [h.clause for h in self.search(q.text, filters, k=RELATED_K)]
             return Answer(q.text, REFUSAL[lang], True, "refusal", [], contexts, related=related,
