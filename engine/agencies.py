@@ -1,26 +1,32 @@
 """The 责任单位 directory: every agency named in the indexed plans, with former/later names.
 
 Answers "which tasks does agency X have" completely, from the parsed 责任单位 lists, not from
-top-k retrieval. Renames come from data/agency_aliases.json (Beijing's 2018 reform).
+top-k retrieval. Renames come from data/knowledge/agency_aliases.json (reviewed data). Short
+forms people use (药监局, 卫健委, 经信局, 发改委) are resolved from the names in the documents by a
+generic rule: the asked form's characters appear in the name in order, starting near the
+front and ending with the same kind of body (局, 委, 办, 会, …).
 """
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 
 from ingest.text import fold
 from ingest.types import Clause
-from settings import REPO
 
-ALIASES_FILE = REPO / "data" / "agency_aliases.json"
+from .knowledge import knowledge
+
+# The last character names the kind of body; an asked short form must end with the same one.
+BODY_SUFFIX = "局委办会厅部院室府中心组团"
+LEVEL_PREFIX = re.compile(r"^(市|区|县|省)")
+SHORT_MAX = 10
 
 
 class AgencyDirectory:
     """Agency names → the task clauses that list them."""
 
     def __init__(self, clauses: list[Clause]):
-        self.groups = [g for g in json.loads(ALIASES_FILE.read_text("utf-8"))["groups"]]
+        self.groups = knowledge().agency_groups
         self.tasks: dict[str, list[Clause]] = defaultdict(list)  # one name or a 、-part of a merged name
         for clause in clauses:
             if clause.chunk:
@@ -39,6 +45,51 @@ class AgencyDirectory:
             if name in folded_question and not any(name in longer for longer in found):
                 found.append(name)
         return found
+
+    def resolve(self, folded_question: str) -> tuple[list[str], dict[str, list[str]]]:
+        """(names, asked → names it was resolved to) for every agency the question names:
+        exactly, by a short form, or informally (药监部门)."""
+        names = self.mentioned(folded_question)
+        asked: dict[str, list[str]] = {}
+        rest = folded_question
+        for name in names:
+            rest = rest.replace(name, " ")
+        for form, matched in self._short_forms(rest):
+            asked[form] = matched
+            names += [n for n in matched if n not in names]
+        if not names:
+            names = self.informal(folded_question)
+        return names, asked
+
+    def _short_forms(self, text: str) -> list[tuple[str, list[str]]]:
+        """Short agency forms in ``text`` with the listed names each abbreviates (longest form first)."""
+        found = []
+        for m in re.finditer(f"[{BODY_SUFFIX}]", text):
+            end = m.end()
+            for start in range(max(0, end - SHORT_MAX), end - 1):
+                form = text[start:end]
+                if not re.fullmatch(r"[\u4e00-\u9fff]+", form):
+                    continue
+                matched = self._abbreviates(LEVEL_PREFIX.sub("", form))
+                if matched:
+                    found.append((form, matched))
+                    break
+        return found
+
+    def _abbreviates(self, key: str) -> list[str]:
+        """Listed names that ``key`` abbreviates: same last character, the key's characters in
+        order, the first one among the name's first three (after its level prefix)."""
+        if len(key) < 2:
+            return []
+        pattern = re.compile(".*?".join(map(re.escape, key)) + "$")
+        out = []
+        for name in self.names:
+            body = LEVEL_PREFIX.sub("", name)
+            if "、" in name or len(body) < len(key) or body[-1] != key[-1]:
+                continue
+            if key[0] in body[:3] and pattern.search(body[body.index(key[0]):]):
+                out.append(name)
+        return out
 
     def informal(self, folded_question: str) -> list[str]:
         """Agencies named informally ("药监部门", "规划和国土部门"): every agency whose name

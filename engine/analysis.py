@@ -1,48 +1,38 @@
-"""What a question asks for, read from its wording: kind, language, named plans, agencies,
-dates, figures and the kind of quantity it wants. Pure functions over the folded question."""
+"""What a question asks for, read from its wording: its reading (kind), language, named
+periods, dates, asserted figures and the kind of amount it wants.
+
+The reading is scored, not taken from the first pattern that matches: every kind whose cues
+(data/knowledge/lexicon.json) occur gets their weights, and the best total wins. Pure
+functions over the folded question.
+"""
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import re
 
+from ingest.facts import figure_pattern
 from ingest.text import fold
 
-KIND_PATTERNS = [  # checked in order; the first that matches decides
-    ("time", r"有效期|施行|生效|废止|印发|发布|哪天|何时|什么时候|日期|文号|到期|还有效|正在执行|参照哪|"
-             r"规划期|覆盖哪|在实施|in force|valid|expire|issued|repeal|effective|which plan applies"),
-    ("responsibility_task", r"责任单位|哪个部门|哪些部门|哪几个部门|哪些单位|哪几个单位|哪家单位|哪个单位|谁负责|谁来负责|由谁|"
-                            r"牵头单位|负责单位|哪些机构|which agenc|who is responsible|responsible agenc"),
-    ("responsibility_agency", r"负责哪些|负责什么|承担了?哪些|承担什么|牵头哪些|哪些任务|什么任务|职责|配合哪些|哪些工作|"
-                              r"tasks? is .* responsible|responsible for which|what tasks"),
-    ("comparison", r"对比|比较|相比|分别|两轮|两份|各自|差多少|有什么不同|有何不同|怎么比|变化|"
-                   r"compare|comparison|versus|\bvs\b|differ"),
-    ("eligibility", r"我们|我司|本公司|我公司|初创|能享受|可以申请|能申请|有什么支持|有哪些支持|有什么政策|"
-                    r"扶持|能得到|we are|we're|our company|eligible|what support"),
-    ("clause", r"讲了什么|说了什么|什么内容|哪些内容|讲的是|规定了什么|内容是|第[0-9一二三四五六七八九十]+[条项]|"
-               r"what does .* (say|set out)|item \d+"),
-]
-ACTUAL_RE = re.compile(r"实际|已经完成|完成了|达到了|实现了|最终|执行完|执行结果|完成情况|actual|achieved|"
-                       r"did .* (receive|get|reach)|received")
-QUANTITY_KINDS = [  # (kind, question pattern, evidence pattern)
-    ("money", r"多少钱|金额|资金|经费|补贴|补助|奖励|价格|租金|拨多少|how much (money|subsidy|funding)|subsid|fund",
-     r"\d[\d.,]*\s*(万|亿)?元"),
-    ("percent", r"比例|百分之|百分比|percent|rate|%", r"\d[\d.]*\s*%"),
-    ("area", r"多少亩|面积|平方米|多大空间", r"\d[\d.]*\s*(亩|平方米|平方公里)"),
-]
-FIGURE_RE = re.compile(r"多少|几[家个项所]|目标|达到|规模|多大|how many|how much|target|number of")
-PERIOD_RE = re.compile(r"(\d{4})\s*[-—–~～至到]\s*(\d{4})")
-# Units a figure is written with in these plans; longer ones first so 亿元 is not read as 亿.
-FIGURE_UNITS = "万平方米|平方米|亿元|万元|亿|元|亩|家|个|项|人|%|所|倍"
-NUMBER_UNIT_RE = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?)\s*({FIGURE_UNITS})")
+from .knowledge import knowledge
+
+PERIOD_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[-—–~～至到]\s*((?:19|20)?\d{2})(?!\d)")
+DATE_YM_RE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?")
+YEAR_RE = re.compile(r"(?<!\d)(20\d{2}|19\d{2})(?!\d)")
 # English counts carry their Chinese measure word, so a false premise in English can be checked too.
 EN_UNITS = [("compan", "家"), ("firm", "家"), ("enterprise", "家"), ("hospital", "家"),
             ("billion yuan", "亿元"), ("mu", "亩"), ("%", "%")]  # anything else counted: 个
-EN_FIGURE_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:new |listed |additional |more |innovative |medical |listed )*"
+EN_FIGURE_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:[a-z-]+ ){0,3}?"
                           r"(companies|company|firms?|enterprises?|hospitals?|wards?|drugs?|devices?|products?|"
                           r"platforms?|applications?|projects?|billion yuan|mu|%)")
-DATE_YM_RE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?")
-YEAR_RE = re.compile(r"(?<!\d)(20\d{2}|19\d{2})(?!\d)")
+
+
+def _units() -> str:
+    return "|".join(sorted(map(re.escape, knowledge().words("units")), key=len, reverse=True))
+
+
+FIGURE_UNITS = _units()
+NUMBER_UNIT_RE = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?)\s*({FIGURE_UNITS})")
 
 
 @dataclasses.dataclass
@@ -59,22 +49,53 @@ class Question:
     years: list[int]
     date: dt.date | None           # a date the question asks about ("2022年5月")
     figures: list[tuple[str, str]]  # (number, unit) the question asserts
+    premise: bool = False          # it asserts something and asks whether that is so
+    scores: dict[str, float] = dataclasses.field(default_factory=dict)
+
+    @property
+    def low(self) -> str:
+        """The folded question in lower case (English cues)."""
+        return self.folded.lower()
 
 
 def analyse(question: str) -> Question:
     """Read ``question``."""
+    k = knowledge()
     folded = fold(question).strip()
     low = folded.lower()
-    kind = next((name for name, pattern in KIND_PATTERNS if re.search(pattern, low)), None)
-    if kind is None:
-        kind = "figure" if FIGURE_RE.search(low) else "general"
-    quantity = next((name for name, pattern, _ in QUANTITY_KINDS if re.search(pattern, low)), None)
-    periods = [(int(a), int(b)) for a, b in PERIOD_RE.findall(folded) if int(a) < int(b)]
-    figures = NUMBER_UNIT_RE.findall(folded) or [(n, _en_unit(u)) for n, u in EN_FIGURE_RE.findall(low)]
-    return Question(text=question, folded=folded, lang=language(question), kind=kind, quantity=quantity,
-                    asks_actual=bool(ACTUAL_RE.search(low)), periods=periods,
+    scores = readings(low)
+    kind = max(scores, key=lambda name: scores[name]) if scores else "general"
+    periods = []
+    for a, b in PERIOD_RE.findall(folded):
+        start, end = int(a), int(b) if len(b) == 4 else int(a[:2] + b)
+        if start < end:
+            periods.append((start, end))
+    figures = [(m.group("low"), m.group("unit")) for m in figure_pattern().finditer(folded)
+               if not re.fullmatch(r"(19|20)\d{2}", m.group("low"))]
+    figures = figures or [(n, _en_unit(u)) for n, u in EN_FIGURE_RE.findall(low)]
+    premise = bool(k.has("premise", low)) and bool(figures or kind.startswith("responsibility"))
+    return Question(text=question, folded=folded, lang=language(question), kind=kind,
+                    quantity=_quantity(low), asks_actual=k.has("actual_results", low), periods=periods,
                     years=[int(y) for y in YEAR_RE.findall(folded)], date=_asked_date(folded),
-                    figures=figures)
+                    figures=figures, premise=premise, scores=scores)
+
+
+def readings(low: str) -> dict[str, float]:
+    """Score of every reading whose cues occur: the weight times the number of distinct cues."""
+    scores = {}
+    for kind, spec in knowledge().intents_spec().items():
+        hits = {m.group(0) for m in knowledge().pattern(f"intents.{kind}.cues").finditer(low)}
+        if hits:
+            scores[kind] = spec["weight"] * len(hits)
+    return scores
+
+
+def _quantity(low: str) -> str | None:
+    """The kind of amount asked for: an amount cue together with a noun of that kind."""
+    k = knowledge()
+    if not k.has("amount_ask", low):
+        return None
+    return next((name for name in k.quantities() if k.has(f"quantities.{name}.nouns", low)), None)
 
 
 def language(text: str) -> str:
@@ -95,7 +116,7 @@ def _en_unit(noun: str) -> str:
 
 def evidence_pattern(quantity: str) -> str:
     """The regex an evidence sentence must match to state the asked kind of amount."""
-    return next(p for name, _, p in QUANTITY_KINDS if name == quantity)
+    return knowledge().quantities()[quantity]["evidence"]
 
 
 def _asked_date(folded: str) -> dt.date | None:

@@ -1,21 +1,17 @@
 """A lexical bridge for English questions: the Chinese terms of the policy vocabulary they use
-(data/glossary_en_zh.json) and the Chinese names of regions written in pinyin. The dense model
+(data/knowledge/glossary_en_zh.json) and the Chinese names of regions written in pinyin. The dense model
 is multilingual; this lets BM25 and sentence matching take part too."""
 from __future__ import annotations
 
 import functools
-import json
 import re
 
-from settings import REPO
-
-GLOSSARY = REPO / "data" / "glossary_en_zh.json"
+from .knowledge import knowledge
 
 
 @functools.lru_cache(maxsize=1)
 def _terms() -> list[tuple[str, str]]:
-    terms = json.loads(GLOSSARY.read_text("utf-8"))["terms"]
-    return sorted(terms.items(), key=lambda kv: -len(kv[0]))
+    return sorted(knowledge().glossary.items(), key=lambda kv: -len(kv[0]))
 
 
 def chinese_terms(question: str, regions: dict[str, str]) -> str:

@@ -9,15 +9,17 @@ import re
 
 from index.types import Filters
 from ingest.text import fold
-from ingest.types import Clause, Document
+from ingest.text import cn_int
+from ingest.types import Clause, Document, Fact
 
-from .analysis import NUMBER_UNIT_RE, Question, evidence_pattern
+from . import figures
+from .analysis import Question, evidence_pattern
 from .evidence import content_tokens, has_figure, overlap, sentences, trim
+from .knowledge import knowledge
 
 Cites = list[tuple[Clause, str]]
-TARGET_RE = re.compile(r"目标|指标|target|goal")  # a question about targets prefers the goals sections
-GOAL_BONUS = 3.0
-LIST_RE = re.compile(r"哪些|哪几|列了|列出|全部|所有|一共|包括|\blist\b|\bwhich\b|\ball\b")
+GOAL_BONUS = 3.0  # a question about targets prefers the goals sections
+HEADING_MATCH = 0.8  # share of a heading's bigrams a question must contain to name that clause
 OFFER_MAX = 420  # an eligibility line longer than this keeps fewer sentences
 PLACE_MIN_FREQ = 1000  # jieba dictionary frequency above which an ns tag is a real place
 
@@ -30,6 +32,8 @@ class Draft:
     sentences: list[tuple[str, Cites]] = dataclasses.field(default_factory=list)
     contexts: list[Clause] = dataclasses.field(default_factory=list)
     refusal: str | None = None
+    verdicts: list[str] = dataclasses.field(default_factory=list)  # right / wrong / unstated
+    notes: list[str] = dataclasses.field(default_factory=list)     # why a part was not answered
 
     @classmethod
     def refuse(cls, reason: str) -> "Draft":
@@ -40,42 +44,86 @@ class Draft:
 
 
 def _ref(clause: Clause, en: bool) -> str:
-    return f"《{clause.title}》{clause.path}" if not en else f"《{clause.title}》, clause {clause.path}"
+    return knowledge().say("ref", "en" if en else "zh", title=clause.title, path=clause.path)
 
 
-def extractive(engine, q: Question, filters: Filters) -> Draft:
-    """Figures, single clauses and general questions: the sentence that says it, as written."""
+def extractive(engine, q: Question, filters: Filters, docs: list[Document] = ()) -> Draft:
+    """Figures, single clauses and general questions: the sentence that says it, as written.
+    A question that asserts a figure gets a verdict first, judged against the same indicator."""
     hits = engine.search(q.text, filters)
     if not hits:
         return Draft.refuse("nothing retrieved")
     want_number = q.kind in ("figure", "table") or bool(q.figures) or q.quantity is not None
     en = q.lang == "en"
+    if q.premise and q.figures:
+        return premise_verdict(engine, q, hits, docs, filters)
     ranked = _rank_sentences(engine, q, hits[:8], want_number)
     clause, sentence, score = ranked[0]
     if not en and score <= 0:
         return Draft.refuse("no retrieved sentence shares a content word with the question")
     if q.quantity and not re.search(evidence_pattern(q.quantity), fold(sentence)):
         return Draft.refuse(f"asks for {q.quantity}, and the best evidence states none")
-    if clause.table and LIST_RE.search(q.folded):
+    if clause.table and knowledge().has("list_ask", q.low):
         return _table_rows(engine, q, clause, hits)
     piece, sentence = _with_complement(engine, q, clause, sentence, score, ranked, want_number)
-    correction = _premise_correction(q, clause, [c for c, _, _ in ranked[:3]], engine.question_tokens(q))
     draft = Draft("figure" if want_number else "clause", contexts=[h.clause for h in hits])
-    if correction:
-        asserted, actual = correction
-        said = asserted if not en else re.match(r"[\d.]+", asserted).group(0)  # as the question put it
-        lead = (f"No: the plan says {actual}, not {said}." if en else f"不对：计划写的是{actual}，不是{said}。")
-        draft.sentences.append((lead, [(clause, sentence)]))
-    body = (f"According to {_ref(clause, True)}: “{piece}”" if en else f"{_ref(clause, False)}：{piece}")
-    draft.sentences.append((body, [(clause, sentence)]))
+    lead = _fact_lead(engine, q, hits, clause) if want_number else None
+    if lead:
+        draft.sentences.append(lead)
+    lang = "en" if en else "zh"
+    draft.sentences.append((knowledge().say("according", lang, ref=_ref(clause, en), piece=piece), [(clause, sentence)]))
     second = next(((c, s, sc) for c, s, sc in ranked[1:3] if c.doc_id == clause.doc_id and c.path != clause.path
                    and sc >= score * 0.8 and want_number and re.search(r"\d", s)), None)
     if second:
         also, quote = _with_complement(engine, q, second[0], second[1], second[2], ranked, True)
         second = (second[0], quote)
-        draft.sentences.append(((f"See also {_ref(second[0], True)}: “{also}”" if en
-                                 else f"另见{_ref(second[0], False)}：{also}"), [second]))
+        draft.sentences.append((knowledge().say("see_also", lang, ref=_ref(second[0], en), piece=also), [second]))
     return draft
+
+
+def _fact_lead(engine, q: Question, hits, clause: Clause):
+    """'新增上市企业：25家' when the facts table binds a figure to what the question names."""
+    phrases = [q.folded] + engine.phrases(q)
+    match = figures.best([h.clause for h in hits[:5] if h.clause.doc_id == clause.doc_id], phrases)
+    if not match or match.score < figures.LEAD_MIN:
+        return None
+    lang = "en" if q.lang == "en" else "zh"
+    return (knowledge().say("fact_lead", lang, indicator=match.fact.indicator, value=match.fact.stated()),
+            [(match.clause, match.fact.text)])
+
+
+def premise_verdict(engine, q: Question, hits, docs: list[Document], filters: Filters) -> Draft:
+    """对 / 不对，计划写的是… / 计划未写明: each asserted figure judged only against the value the
+    plans bind to the same indicator, never against a neighbour in the same sentence."""
+    lang = "en" if q.lang == "en" else "zh"
+    pool = engine.index.records(doc_ids={d.doc_id for d in docs} or {d for d in engine.index.documents
+                                                                     if filters.allows(engine.index.documents[d])})
+    draft = Draft("false_premise", contexts=[h.clause for h in hits])
+    claims = figures.asserted(q.folded) if lang == "zh" else [
+        (Fact("", "", n, float(n), float(n), u, None, n), [q.folded, *engine.phrases(q)]) for n, u in q.figures]
+    for claim, phrases in claims:
+        match = figures.best(pool, phrases + engine.phrases(q), claim.unit)
+        said = claim.stated() if lang == "zh" else claim.value
+        if not match or match.score < figures.SAME_INDICATOR:
+            name = max((p for p in phrases[1:] if p), key=len, default=claim.indicator) if lang == "zh" else q.text
+            draft.sentences.append((knowledge().say("premise_unstated", lang, indicator=_clip(name), asserted=said), []))
+            draft.verdicts.append("unstated")
+            continue
+        fact, clause = match.fact, match.clause
+        key = "premise_right" if figures.holds(claim, fact) else "premise_wrong"
+        draft.verdicts.append("right" if key == "premise_right" else "wrong")
+        draft.sentences.append((knowledge().say(key, lang, indicator=fact.indicator, value=fact.stated(), asserted=said),
+                                [(clause, fact.text)]))
+        evidence = next((s for s in sentences(clause) if fold(fact.text) in fold(s)), fact.text)
+        piece = trim(evidence, engine.question_tokens(q), True)
+        draft.sentences.append((knowledge().say("according", lang, ref=_ref(clause, lang == "en"), piece=piece),
+                                [(clause, evidence)]))
+    return draft
+
+
+def _clip(phrase: str) -> str:
+    """An indicator as the question named it, without the plan's name and asking words."""
+    return re.sub(r"^(说|要|是|有|的|计划|方案)+|(对吗|吗|吧|呢|是不是|对不对)$", "", phrase.strip()) or phrase
 
 
 def _with_complement(engine, q: Question, clause: Clause, sentence: str, score: float, ranked,
@@ -98,11 +146,10 @@ def _coverage(engine, q: Question, sentence: str) -> set[str]:
 
 def _table_rows(engine, q: Question, row: Clause, hits) -> Draft:
     """'Which indicators does the table list': every row of the table the best hit belongs to."""
-    rows = [c for c in engine.index.clauses if c.doc_id == row.doc_id and c.table
-            and c.table["caption"] == row.table["caption"]]
+    rows = engine.index.table_rows(row.doc_id, row.table["caption"])
     en = q.lang == "en"
     draft = Draft("table", contexts=[h.clause for h in hits])
-    draft.sentences.append(((f"{_ref(row, True)} lists:" if en else f"{_ref(row, False)}列出以下各项："), []))
+    draft.sentences.append((knowledge().say("table_lists", "en" if en else "zh", ref=_ref(row, en)), []))
     for clause in rows:
         draft.sentences.append((f"- {_piece(clause, clause.text, set(), True)}", [(clause, clause.text)]))
     return draft
@@ -123,10 +170,11 @@ def _rank_sentences(engine, q: Question, hits: list, want_number: bool):
     tokens = engine.question_tokens(q)
     phrases = engine.phrases(q)
     ranked = []
-    goals = want_number and bool(TARGET_RE.search(q.folded.lower()))
+    goals = want_number and knowledge().has("target_words", q.low)
     for hit in hits:
         best_rank = min(hit.dense_rank or 99, hit.lexical_rank or 99, len(hits))
-        in_goals = goals and (hit.clause.table is not None or any("目标" in h or "指标" in h for h in hit.clause.heading_path))
+        in_goals = goals and (hit.clause.table is not None or any(
+            knowledge().has("goal_headings", h) for h in hit.clause.heading_path))
         for sentence in sentences(hit.clause):
             score = overlap(tokens, sentence) + (2.0 if want_number and has_figure(sentence) else 0.0)
             score += sum(min(len(p), 4) for p in phrases if p in fold(sentence))
@@ -142,57 +190,52 @@ def _piece(clause: Clause, sentence: str, tokens: set[str], want_number: bool) -
     return trim(sentence, tokens, want_number)
 
 
-def _premise_correction(q: Question, clause: Clause, nearby: list[Clause],
-                        tokens: set[str]) -> tuple[str, str] | None:
-    """(asserted, actual) when the question asserts a figure the evidence contradicts: the
-    evidence's figure of the same unit in the part that best matches the question."""
-    for number, unit in q.figures:
-        if any(re.search(rf"(?<![\d.]){re.escape(number)}\s*{re.escape(unit)}", fold(c.text)) for c in nearby):
-            continue
-        if clause.table:
-            cells = dict(zip(clause.table["columns"], clause.table["cells"]))
-            target = next((v for c, v in cells.items() if re.search(r"目标|指标值|数值", fold(c))), None)
-            unit_cell = next((v for c, v in cells.items() if "单位" in fold(c)), "")
-            if target and re.fullmatch(r"[\d.]+", target):  # cells as printed: value, then its unit
-                return f"{number}{unit}", f"{target}（单位：{unit_cell}）" if unit_cell else target
-            continue
-        pieces = [p for p in re.split(r"[，,；;。\n]", clause.text) if p]
-        candidates = [(overlap(tokens, p), m.group(0)) for p in pieces
-                      for m in NUMBER_UNIT_RE.finditer(p) if m.group(2) == unit]
-        if candidates:
-            return f"{number}{unit}", max(candidates, key=lambda c: c[0])[1]
-    return None
-
-
-def task_agencies(engine, q: Question, filters: Filters) -> Draft:
-    """Task → all its 责任单位, from the parsed list of the task the question describes."""
+def task_agencies(engine, q: Question, filters: Filters, names: list[str] = ()) -> Draft:
+    """Task → all its 责任单位, from the parsed list of the task the question names (by number,
+    path or heading) or describes; a claim about an agency gets its verdict first."""
     hits = engine.search(q.text, filters)
-    tasks = [h.clause for h in hits[:5] if h.clause.agencies]
+    named = _named_clauses(engine, q, filters, hits)
+    tasks = [c for c in named if c.agencies] or [h.clause for h in hits[:5] if h.clause.agencies]
     if not tasks:  # not a task (e.g. who interprets the plan): answer from the text
         return extractive(engine, q, filters)
     clause = tasks[0]
-    en = q.lang == "en"
+    lang = "en" if q.lang == "en" else "zh"
     units = "、".join(f"“{a}”" for a in clause.agencies) if "、" in "".join(clause.agencies) else "、".join(clause.agencies)
     quote = re.search(r"[(（]\s*(责任|牵头)[^)）]*(?:[(（][^)）]*[)）][^)）]*)*[)）]", clause.text)
-    text = (f"{_ref(clause, True)} “{clause.heading}” lists these responsible agencies: {units}"
-            if en else f"{_ref(clause, False)}「{clause.heading}」的责任单位是：{units}。")
-    return Draft("responsibility_task", [(text, [(clause, quote.group(0) if quote else clause.heading)])],
-                 contexts=[h.clause for h in hits])
+    cite = [(clause, quote.group(0) if quote else clause.heading)]
+    draft = Draft("responsibility_task", contexts=[h.clause for h in hits])
+    if names and knowledge().has("premise", q.low):
+        listed = {fold(p) for a in clause.agencies for p in {a, *a.split("、")}}
+        for name in names:
+            family = set(engine.agencies.family(name))
+            key = "agency_right" if family & listed else "agency_wrong"
+            draft.verdicts.append("right" if key == "agency_right" else "wrong")
+            draft.sentences.append((knowledge().say(key, lang, agency=name), cite))
+            break
+    draft.sentences.append((knowledge().say("task_agencies", lang, ref=_ref(clause, lang == "en"),
+                                            heading=clause.heading, units=units), cite))
+    return draft
 
 
-def agency_tasks(engine, q: Question, names: list[str]) -> Draft:
-    """Agency → every task it is responsible for, grouped by plan, under each of its names."""
+def agency_tasks(engine, q: Question, names: list[str], asked: dict[str, list[str]] = None) -> Draft:
+    """Agency → every task it is responsible for, grouped by plan, under each of its names.
+    A short form the question used is shown with the names it was looked up as."""
     by_name: dict[str, list[Clause]] = {}
     for name in names:
         by_name.update(engine.agencies.tasks_of(name))
     if not by_name:
         return Draft.refuse(f"no task lists {'、'.join(names)} as 责任单位")
     en = q.lang == "en"
+    lang = "en" if en else "zh"
     draft = Draft("responsibility_agency")
+    for form, matched in (asked or {}).items():
+        listed = [m for m in matched if m in by_name]
+        if listed:
+            draft.sentences.append((knowledge().say("agency_matched", lang, asked=form, names="、".join(listed)),
+                                    [(by_name[m][0], m) for m in listed]))
     aliases = list(by_name)
     if len(aliases) > 1:
-        note = (f"{' / '.join(aliases)} are one agency under its former and later names."
-                if en else f"{'、'.join(aliases)}是同一机构的前后名称。")
+        note = knowledge().say("same_agency", lang, names=(" / " if en else "、").join(aliases))
         draft.sentences.append((note, [(by_name[a][0], a) for a in aliases]))
     plans: dict[str, list[tuple[str, Clause]]] = {}
     for alias, clauses in by_name.items():
@@ -201,7 +244,7 @@ def agency_tasks(engine, q: Question, names: list[str]) -> Draft:
     for doc_id, items in plans.items():
         doc = engine.index.documents[doc_id]
         used = "、".join(dict.fromkeys(a for a, _ in items))
-        head = (f"《{doc.title}》 (as {used}):" if en else f"《{doc.title}》（名称：{used}）：")
+        head = knowledge().say("plan_names", lang, title=doc.title, names=used)
         draft.sentences.append((head, [(items[0][1], used)]))
         for _, clause in items:
             draft.sentences.append((f"- {clause.path} {clause.heading}", [(clause, clause.heading)]))
@@ -278,28 +321,44 @@ def _offer(clause: Clause, best: str, tokens: set[str]) -> str:
     return trim(best, tokens, False)
 
 
-def clause_by_path(engine, q: Question, docs: list[Document]) -> Draft | None:
-    """'What does clause 8 / 三、（二）3. say': the clause's full text."""
+def clause_lookup(engine, q: Question, docs: list[Document], filters: Filters) -> Draft | None:
+    """'What does clause 8 / 三、（二）3. / the task named X say': the clause's full text."""
+    hits = engine.search(q.text, filters)
+    named = _named_clauses(engine, q, filters, hits)
+    if not named:
+        clause_hits = [h.clause for h in hits[:3] if h.clause.kind in ("clause", "bullet")]
+        if not clause_hits:
+            return None
+        named = clause_hits[:1]
+    clause = named[0]
+    text = engine.index.full_text(clause)
+    lang = "en" if q.lang == "en" else "zh"
+    return Draft("clause", [(knowledge().say("clause_full", lang, ref=_ref(clause, lang == "en"), text=text),
+                             [(clause, text)])], contexts=[clause])
+
+
+def _named_clauses(engine, q: Question, filters: Filters, hits) -> list[Clause]:
+    """Clauses the question names: by path (三、（二）3.), by number (第8项, 任务8), or by a
+    heading it contains nearly whole; best retrieval rank first."""
     path = re.search(r"[一二三四五六七八九十]+、\s*[(（][一二三四五六七八九十]+[)）]\s*\d*\.?", q.folded)
-    number = re.search(r"第\s*(\d+)\s*[条项]|任务\s*(\d+)|item\s*(\d+)|第([一二三四五六七八九十]+)[条项]", q.folded, re.I)
-    candidates = [c for c in engine.index.clauses if c.chunk == 0 and (not docs or c.doc_id in {d.doc_id for d in docs})]
+    number = re.search(r"第\s*(\d+)\s*[条项个]|任务\s*(\d+)|(\d+)\s*号任务|item\s*(\d+)|task\s*(\d+)|"
+                       r"第([一二三四五六七八九十]+)[条项个]", q.folded, re.I)
+    candidates = engine.index.records(doc_ids={d for d in engine.index.documents
+                                               if filters.allows(engine.index.documents[d])}, first_chunks=True)
     if path:
         want = re.sub(r"\s", "", path.group(0)).replace("(", "（").replace(")", "）")
         matches = [c for c in candidates if c.path.startswith(want)]
     elif number:
-        from ingest.text import cn_int
-
         n = next(int(g) if g.isdigit() else cn_int(g) for g in number.groups() if g)
-        matches = [c for c in candidates if c.path.endswith(f"）{n}.")]
+        matches = [c for c in candidates if re.search(rf"(^|[）)、]){n}\.$", c.path)]
     else:
-        return None
-    if not matches:
-        return None
-    top = {h.clause.clause_id: i for i, h in enumerate(engine.search(q.text, Filters(plans=tuple(d.doc_id for d in docs))))}
-    clause = min(matches, key=lambda c: top.get(c.clause_id, 99))
-    en = q.lang == "en"
-    text = f"{_ref(clause, en)}{' says' if en else '全文'}：{clause.text}"
-    return Draft("clause", [(text, [(clause, clause.text)])], contexts=[clause])
+        asked = figures.bigrams(q.folded)
+        scored = [(len(g & asked) / len(g), c) for c in candidates if c.heading
+                  and len(g := figures.bigrams(c.heading)) >= 3]
+        top = max((s for s, _ in scored), default=0)
+        matches = [c for s, c in scored if s >= HEADING_MATCH and s == top]
+    rank = {h.clause.clause_id.split("#")[0]: i for i, h in enumerate(hits)}
+    return sorted(matches, key=lambda c: rank.get(c.clause_id.split("#")[0], 99))
 
 
 @functools.lru_cache(maxsize=1)
@@ -327,20 +386,13 @@ def places(folded: str) -> list[str]:
     return found
 
 
-def region_aliases(doc: Document) -> list[str]:
-    """Ways a question names a district plan: 昌平区, 昌平, changping; 通州 also by 副中心 in its title."""
-    from pypinyin import lazy_pinyin
+@functools.lru_cache(maxsize=1)
+def _s2t():
+    import opencc
 
-    region = fold(doc.region or "")
-    short = re.sub(r"(区|县)$", "", region)
-    aliases = [region, short, "".join(lazy_pinyin(short)).lower()]
-    if "副中心" in fold(doc.title):
-        aliases.append("副中心")
-    return [a for a in aliases if len(a) >= 2]
+    return opencc.OpenCC("s2t")
 
 
 def to_traditional(text: str) -> str:
     """The answer in the reader's script (quotes included: they are converted for reading)."""
-    import opencc
-
-    return opencc.OpenCC("s2t").convert(text)
+    return _s2t().convert(text)

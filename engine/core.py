@@ -12,19 +12,23 @@ import re
 import time
 from functools import cached_property
 
-from index.store import PlanIndex
+from index.lexical import tokenize
+from index.store import PlanIndex, fuse
 from index.types import Filters
 from ingest.text import fold
 from ingest.types import Clause, Document
 from settings import REPO, Settings
 
-from . import compose, dates
+from . import compose, dates, followup
 from .agencies import AgencyDirectory
 from .analysis import Question, analyse
 from .analysis import language as analyse_language
 from .bridge import chinese_terms
-from .evidence import best_sentence, content_tokens
+from .decompose import parts
+from .evidence import FUNCTION_WORDS, best_sentence, content_tokens
+from .knowledge import knowledge
 from .llm import LLMWriter, chat_model_from_env
+from .plans import PlanNames, region_aliases
 from .types import Answer, Citation
 from .verify import check
 
@@ -53,6 +57,8 @@ class Engine:
         self.settings = settings
         self.today = today or dt.date.today()
         self.agencies = AgencyDirectory(index.clauses)
+        self.plans = PlanNames(list(index.documents.values()), self.today)
+        self.stopwords = FUNCTION_WORDS | _title_words(list(index.documents.values()))
         chat_model = chat_model if chat_model is not None else chat_model_from_env()
         self.writer = LLMWriter(chat_model, REFUSAL) if chat_model is not None else None
 
@@ -60,25 +66,64 @@ class Engine:
     def _corpus_text(self) -> str:
         return fold("\n".join(d.text for d in self.index.documents.values()))
 
-    def ask(self, question: str, filters: Filters = Filters()) -> Answer:
-        """A grounded answer to ``question`` (QuestionError for unusable input)."""
+    def ask(self, question: str, filters: Filters = Filters(), history: list[str] | tuple = ()) -> Answer:
+        """A grounded answer to ``question`` (QuestionError for unusable input). ``history``
+        holds the user's earlier questions, oldest first: a follow-up ("那通州呢？") takes
+        its reading and topic from them."""
         start = time.perf_counter()
         question = _check_question(question)
-        q = analyse(question)
-        docs = self._scope(q, filters)
-        scoped = Filters(plans=tuple(d.doc_id for d in docs)) if docs else filters
-        reason = self._refusal_reason(q, docs)
-        draft = compose.Draft.refuse(reason) if reason else self._build(q, scoped, docs)
-        answer = self._finish(q, draft, scoped)
+        earlier = [_check_question(str(h)) for h in history if h and str(h).strip()][-3:]
+        text = followup.resolve(question, earlier, self.plans)
+        whole = analyse(text)
+        docs = self._scope(whole, filters)
+        pieces = parts(text)
+        if len(pieces) == 1:
+            draft = self._answer(whole, filters, docs)
+        else:
+            draft = self._compound(whole, pieces, filters, docs)
+        answer = self._finish(whole, draft, self._scoped(docs, filters))
         if self.writer is not None:
             answer = self.writer.rewrite(answer, set(self.agencies.names))
+        answer.question = question
         answer.latency_ms = (time.perf_counter() - start) * 1000
         return answer
 
-    def stream(self, question: str, filters: Filters = Filters()):
+    def _scoped(self, docs: list[Document], filters: Filters) -> Filters:
+        return Filters(plans=tuple(d.doc_id for d in docs)) if docs else filters
+
+    def _answer(self, q: Question, filters: Filters, docs: list[Document]) -> compose.Draft:
+        """The draft for one atomic question within the plans it names."""
+        reason = self._refusal_reason(q, docs)
+        return compose.Draft.refuse(reason) if reason else self._build(q, self._scoped(docs, filters), docs)
+
+    def _compound(self, whole: Question, pieces: list[str], filters: Filters, docs: list[Document]) -> compose.Draft:
+        """Every part answered on its own, under a heading naming the part; a part the plans
+        cannot answer is said to be so while the others are answered."""
+        draft = compose.Draft("compound")
+        lang = "en" if whole.lang == "en" else "zh"
+        answered = 0
+        for n, piece in enumerate(pieces, start=1):
+            q = analyse(piece)
+            if not q.scores:  # "B是多少" inherits the reading of the whole message
+                q.kind, q.scores = whole.kind, whole.scores
+            own = self._scope(q, filters)
+            q.quantity = q.quantity or (whole.quantity if not q.scores else None)
+            part = self._answer(q, filters, own or docs)
+            draft.sentences.append((knowledge().say("part_head", lang, part=piece.strip()), []))
+            if part.refusal:
+                draft.sentences.append((knowledge().say("part_absent", lang), []))
+                draft.notes.append(f"part {n}: {part.refusal}")
+            else:
+                answered += 1
+                draft.sentences.extend(part.sentences)
+                draft.contexts.extend(part.contexts)
+                draft.verdicts.extend(part.verdicts)
+        return draft if answered else compose.Draft.refuse("; ".join(draft.notes))
+
+    def stream(self, question: str, filters: Filters = Filters(), history: list[str] | tuple = ()):
         """The answer as events a chat UI can render as they come: ``text`` deltas (line by
         line, already verified), then ``citations``, then ``done`` with the Answer."""
-        answer = self.ask(question, filters)
+        answer = self.ask(question, filters, history)
         for line in answer.text.splitlines(keepends=True):
             yield {"type": "text", "delta": line}
         yield {"type": "citations", "citations": [c.to_dict() | {"n": c.n} for c in answer.citations],
@@ -93,7 +138,7 @@ class Engine:
         if not terms:
             return hits
         chinese = self.index.search(" ".join([terms, *re.findall(r"\d+", text)]), k=k, filters=filters)
-        return _fuse_hits([hits, chinese], k)
+        return _fuse_hits([hits, chinese], k, self.settings.rrf_k)
 
     def phrases(self, q: Question) -> list[str]:
         """Whole terms to find verbatim in evidence (an English question's Chinese terms)."""
@@ -101,9 +146,9 @@ class Engine:
 
     @cached_property
     def _pinyin_regions(self) -> dict[str, str]:
-        """changping → 昌平区, for every district plan in the index (computed once)."""
+        """Pinyin place name → its Chinese name, for every district plan in the index."""
         return {alias: fold(doc.region or "") for doc in self.index.documents.values()
-                for alias in compose.region_aliases(doc) if alias.isascii()}
+                for alias in region_aliases(doc) if alias.isascii()}
 
     def _bridge(self, text: str) -> str:
         return chinese_terms(text, self._pinyin_regions)
@@ -111,40 +156,40 @@ class Engine:
     def _build(self, q: Question, filters: Filters, docs: list[Document]) -> compose.Draft:
         if q.kind == "time":
             return dates.time_answer(self, q, docs)
-        names = self.agencies.mentioned(q.folded) or self.agencies.informal(q.folded)
-        if names and q.kind in ("responsibility_agency", "general", "comparison") and _asks_tasks(q):
-            return compose.agency_tasks(self, q, names)
+        names, asked = self.agencies.resolve(q.folded)
+        if names and knowledge().has("premise", q.low) and not q.figures and _names_task(q):
+            return compose.task_agencies(self, q, filters, names)
+        if names and q.kind in ("responsibility_agency", "general", "comparison", "figure") and _asks_tasks(q):
+            return compose.agency_tasks(self, q, names, asked)
         if q.kind == "responsibility_task":
-            return compose.task_agencies(self, q, filters)
+            return compose.task_agencies(self, q, filters, names)
         if q.kind == "comparison":
             return compose.comparison(self, q, docs, filters)
         if q.kind == "eligibility":
             return compose.eligibility(self, q, filters)
-        if q.kind == "clause" and (found := compose.clause_by_path(self, q, docs)):
+        if q.kind == "clause" and (found := compose.clause_lookup(self, q, docs, filters)):
             return found
-        return compose.extractive(self, q, filters)
+        return compose.extractive(self, q, filters, docs)
 
     def _scope(self, q: Question, filters: Filters) -> list[Document]:
-        """Plans the question names (by period, region or level), within the user's filters."""
+        """Plans the question names (by period, place, level or round), within the user's filters."""
         docs = [d for d in self.index.documents.values() if filters.allows(d)]
-        named = [d for d in docs if _names_plan(q, d)]
-        if re.search(r"市级|北京市层面|全市|市里|市一级|city", q.folded.lower()) and not named:
-            named = [d for d in docs if d.level == "city"]
-        return named
+        return self.plans.named(q, docs)
 
     def _refusal_reason(self, q: Question, docs: list[Document]) -> str | None:
         """Why the plans cannot answer, decided before retrieval (None: try to answer)."""
-        if q.asks_actual and not q.figures:
+        if q.asks_actual and q.kind != "time":
             return "asks for actual results; the plans state targets"
         covered = [y for d in self.index.documents.values() for y in (d.period_start, d.period_end) if y]
         if q.periods and not docs:
             return f"no plan for the period {q.periods[0][0]}–{q.periods[0][1]} in the corpus"
         if covered and q.kind != "time" and any(y > max(covered) or y < min(covered) - 1 for y in q.years):
             return "asks about years no plan in the corpus covers"
+        plan_words = knowledge().pattern("plan_words").pattern
         for place in compose.places(q.folded):
             if place not in self._corpus_text:
                 return f"{place} is not covered by any plan in the corpus"
-            if re.search(re.escape(place) + r"(?!政府)(自己|本身|区级|区里)?.{0,10}(行动计划|行动方案|发展规划)", q.folded) and not any(
+            if re.search(re.escape(place) + rf"(?!政府)(自己|本身|区级|区里)?.{{0,10}}({plan_words})", q.folded) and not any(
                     place in fold(d.region or "") or place in fold(d.title) for d in self.index.documents.values()):
                 return f"no plan of {place} in the corpus"
         return None
@@ -154,9 +199,7 @@ class Engine:
         lang = "en" if q.lang == "en" else "zh"
         contexts = draft.contexts or [h.clause for h in self.search(q.text, filters)]
         if draft.refusal:
-            related = [h.clause for h in self.search(q.text, filters, k=RELATED_K)]
-            return Answer(q.text, REFUSAL[lang], True, "refusal", [], contexts, related=related,
-                          settings_hash=self.settings.hash(), lang=q.lang, failed_checks=[draft.refusal])
+            return self._refusal(q, filters, contexts, [draft.refusal])
         numbered: dict[tuple[str, str], Citation] = {}
         checked = []
         for sentence, cites in draft.sentences:
@@ -164,48 +207,60 @@ class Engine:
             for clause, quote in cites:
                 cite = numbered.setdefault((clause.clause_id, quote), Citation(len(numbered) + 1, clause, quote))
                 marks.append(f"[{cite.n}]")
-            checked.append((sentence + "".join(dict.fromkeys(marks)), [c.text for c, _ in cites]))
+            checked.append((sentence + "".join(dict.fromkeys(marks)), [c for c, _ in cites]))
         kept, failures = check(checked, q.text, set(self.agencies.names))
-        if not kept or not numbered:
-            related = [h.clause for h in self.search(q.text, filters, k=RELATED_K)]
-            return Answer(q.text, REFUSAL[lang], True, "refusal", [], contexts, related=related,
-                          settings_hash=self.settings.hash(), lang=q.lang,
-                          failed_checks=failures or ["no supported sentence"])
+        if not kept or not (numbered or draft.verdicts):
+            return self._refusal(q, filters, contexts, failures or ["no supported sentence"])
         text = "\n".join(kept)
         used = {int(n) for n in re.findall(r"\[(\d+)\]", text)}
         citations = [c for c in numbered.values() if c.n in used]
         if q.lang == "zh-Hant":
             text = compose.to_traditional(text)
-        return Answer(q.text, text, False, draft.kind, citations, contexts,
+        related = [] if citations else [h.clause for h in self.search(q.text, filters, k=RELATED_K)]
+        return Answer(q.text, text, False, draft.kind, citations, contexts, related=related,
                       settings_hash=self.settings.hash(), lang=q.lang, failed_checks=failures)
 
+    def _refusal(self, q: Question, filters: Filters, contexts: list[Clause], why: list[str]) -> Answer:
+        lang = "en" if q.lang == "en" else "zh"
+        related = [h.clause for h in self.search(q.text, filters, k=RELATED_K)]
+        return Answer(q.text, REFUSAL[lang], True, "refusal", [], contexts, related=related,
+                      settings_hash=self.settings.hash(), lang=q.lang, failed_checks=why)
+
     def question_tokens(self, q: Question) -> set[str]:
-        """Content tokens of the question (English: of its Chinese terms)."""
-        return content_tokens(self._bridge(q.text) if q.lang == "en" else q.folded)
+        """Content tokens of the question (English: of its Chinese terms), without the words
+        every plan's title shares."""
+        return content_tokens(self._bridge(q.text) if q.lang == "en" else q.folded, self.stopwords)
 
     def pick(self, q: Question, clause: Clause, want_number: bool) -> tuple[str, float]:
         """Best sentence of ``clause`` for ``q``."""
         return best_sentence(self.question_tokens(q), clause, want_number)
 
 
-def _fuse_hits(rankings: list[list], k: int) -> list:
-    """Reciprocal-rank fusion of several hit lists (same clause: best ranks kept)."""
-    merged: dict[str, object] = {}
-    scores: dict[str, float] = {}
+def _title_words(documents: list[Document]) -> frozenset[str]:
+    """Words that half or more of the indexed titles share (the corpus's generic words:
+    its city, its industry, "行动计划"): they name no topic within this corpus."""
+    from collections import Counter
+
+    counts = Counter(t for d in documents for t in set(tokenize(d.title)))
+    return frozenset(t for t, n in counts.items() if n * 2 >= len(documents) and not t.isdigit())
+
+
+def _fuse_hits(rankings: list[list], k: int, rrf_k: int) -> list:
+    """Two hit lists fused by the index's one RRF (same clause: its best ranks kept)."""
+    rows: dict[str, int] = {}
+    clauses, best = [], {}
     for hits in rankings:
-        for rank, hit in enumerate(hits, start=1):
+        for hit in hits:
             key = hit.clause.clause_id
-            scores[key] = scores.get(key, 0.0) + 1.0 / (60 + rank)
-            if key not in merged:
-                merged[key] = hit
-            else:
-                kept = merged[key]
-                kept.dense_rank = min(r for r in (kept.dense_rank, hit.dense_rank, 99) if r)
-                kept.lexical_rank = min(r for r in (kept.lexical_rank, hit.lexical_rank, 99) if r)
-    order = sorted(merged, key=lambda key: -scores[key])[:k]
-    for key in order:
-        merged[key].score = scores[key]
-    return [merged[key] for key in order]
+            if key not in rows:
+                rows[key] = len(clauses)
+                clauses.append(hit.clause)
+            kept = best.setdefault(key, (hit.dense_rank, hit.lexical_rank))
+            best[key] = tuple(min(r for r in (a, b, 99) if r) for a, b in zip(kept, (hit.dense_rank, hit.lexical_rank)))
+    fused = fuse(clauses, [([rows[h.clause.clause_id] for h in hits], 1.0) for hits in rankings], k, rrf_k)
+    for hit in fused:
+        hit.dense_rank, hit.lexical_rank = best[hit.clause.clause_id]
+    return fused
 
 
 def _check_question(question: str) -> str:
@@ -218,17 +273,10 @@ def _check_question(question: str) -> str:
     return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", text)
 
 
+def _names_task(q: Question) -> bool:
+    """A claim about a task: it names one by number or path ("第8项任务")."""
+    return bool(re.search(r"第\s*[\d一二三四五六七八九十]+\s*[条项个]|任务\s*\d|\d\s*号任务|task\s*\d|[一二三四五六七八九十]、", q.low))
+
+
 def _asks_tasks(q: Question) -> bool:
-    return bool(re.search(r"负责|承担|牵头|任务|职责|参与|配合|哪些工作|做哪些事|responsib|tasks?", q.folded.lower()))
-
-
-def _names_plan(q: Question, doc: Document) -> bool:
-    """Whether the question names this plan: its period, its region, or its first year + 版/计划."""
-    if doc.period_start and (doc.period_start, doc.period_end) in q.periods:
-        return True
-    if not q.periods and doc.period_start in q.years and (re.search(r"版|轮", q.folded) or re.search(
-            rf"{doc.period_start}\s*年?\s*(版|计划|那份|的计划)", q.folded)):
-        return True
-    if doc.level == "district" and doc.region:
-        return any(alias in q.folded.lower() for alias in compose.region_aliases(doc))
-    return False
+    return knowledge().has("task_ask", q.low)

@@ -11,6 +11,7 @@ from ingest.types import Clause, Document
 
 from .analysis import DATE_YM_RE, Question
 from .compose import Draft, extractive
+from .knowledge import knowledge
 
 
 def time_answer(engine, q: Question, docs: list[Document]) -> Draft:
@@ -23,7 +24,7 @@ def time_answer(engine, q: Question, docs: list[Document]) -> Draft:
             q.years and re.search(r"参照|正在执行|适用|in force", low)):
         day = q.date or dt.date(q.years[0], 7, 1)
         pool = docs or list(engine.index.documents.values())
-        if re.search(r"市级|北京市层面|全市|city", low):
+        if knowledge().has("levels.city", low):
             pool = [d for d in pool if d.level == "city"]
         active = [d for d in engine.index.documents.values() if d in pool and d.in_force(day)]
         if not active:
@@ -57,7 +58,7 @@ def _metadata_facts(engine, q: Question, doc: Document, draft: Draft, en: bool) 
         "period": re.search(r"规划期|覆盖|哪几年|period|哪份", low),
         "issuer": re.search(r"哪个机关|谁印发|哪个部门印发|issuer|机关", low),
     }
-    notice = next((c for c in engine.index.clauses if c.doc_id == doc.doc_id and c.kind == "notice"), None)
+    notice = next(iter(engine.index.records(doc_ids={doc.doc_id}, kind="notice")), None)
     if (wants["issued"] or wants["number"]) and notice:
         date = _printed_date(notice.text, doc.issue_date)
         parts = [f"文号{doc.number}" if doc.number and not en else (f"document number {doc.number}" if doc.number else "")]
@@ -77,7 +78,7 @@ def _metadata_facts(engine, q: Question, doc: Document, draft: Draft, en: bool) 
                                     [(clause, _sentence_with(clause.text, "有效期"))]))
         elif doc.period_end:
             draft.sentences.append((f"《{doc.title}》未写明有效期；其规划期为{doc.period_start}—{doc.period_end}年。",
-                                    [(notice or engine.index.clauses[0], doc.title)]))
+                                    [(notice or engine.index.records(doc_ids={doc.doc_id})[0], doc.title)]))
     if wants["effective"]:
         clause = _printed(engine, doc, r"施行|实施")
         if clause and re.search(r"自.{0,12}起(施行|实施)", clause.text):
@@ -107,7 +108,7 @@ def _metadata_facts(engine, q: Question, doc: Document, draft: Draft, en: bool) 
 
 def _printed(engine, doc: Document, pattern: str) -> Clause | None:
     """The first record of ``doc`` whose text matches ``pattern`` (where a fact is printed)."""
-    return next((c for c in engine.index.clauses if c.doc_id == doc.doc_id and re.search(pattern, fold(c.text))), None)
+    return next((c for c in engine.index.records(doc_ids={doc.doc_id}) if re.search(pattern, fold(c.text))), None)
 
 
 def _printed_date(text: str, date: dt.date | None) -> str | None:

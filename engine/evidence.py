@@ -8,9 +8,12 @@ from index.lexical import tokenize
 from ingest.text import fold
 from ingest.types import Clause
 
+from .knowledge import knowledge
+
 SENTENCE_RE = re.compile(r"[^。；;\n]+[。；;]?")
-GENERIC = set("北京 北京市 计划 行动 行动计划 医药 健康 医药健康 产业 提出 要求 规定 多少 哪些 什么 目标 "
-              "推动 支持 加快 发展 年 到 年底 本市 全市 区 市 我们 有 能 会 吗 呢".split())
+# Words that carry no topic in any question (the corpus's own generic words, such as the
+# words every title shares, are added per index: engine.core.Engine.stopwords).
+FUNCTION_WORDS = frozenset(knowledge().words("function_words"))
 YEAR_RE = re.compile(r"(19|20)\d{2}")
 PIECE_MAX = 90  # a longer sentence is trimmed to the comma-separated part that answers
 
@@ -31,9 +34,9 @@ def sentences(clause: Clause) -> list[str]:
     return found
 
 
-def content_tokens(text: str) -> set[str]:
-    """Tokens that carry meaning for matching (no generic plan words)."""
-    return {t for t in tokenize(text) if t not in GENERIC and len(t) > 1 or t.isdigit()}
+def content_tokens(text: str, stop: frozenset[str] = FUNCTION_WORDS) -> set[str]:
+    """Tokens that carry meaning for matching (no function words, nor ``stop``)."""
+    return {t for t in tokenize(text) if t not in stop and len(t) > 1 or t.isdigit()}
 
 
 def overlap(question_tokens: set[str], text: str) -> float:

@@ -95,7 +95,7 @@ class LLMWriter:
         return dataclasses.replace(answer, text=output, kind=f"{answer.kind}+llm")
 
     def _problems(self, output: str, answer: Answer, agencies: set[str]) -> list[str]:
-        by_number = {c.n: c.clause.text for c in answer.citations}
+        by_number = {c.n: c.clause for c in answer.citations}
         if output == self.refusal["en" if answer.lang == "en" else "zh"]:
             return ["the LLM refused an answerable question"]
         sentences, failures = [], []

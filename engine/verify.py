@@ -8,11 +8,15 @@ import re
 
 from ingest.text import fold
 
+from ingest.types import Clause
+
 from .analysis import NUMBER_UNIT_RE
 
 log = logging.getLogger("engine.verify")
 CITE_RE = re.compile(r"\[\d+\]")
 NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
+BIND_WINDOW = 24  # characters either side of a figure in which its indicator must be named
+BIND_MIN = 0.5
 
 REFERENCE_RE = re.compile(r"《[^》]*》(?:, clause )?[^：:\s「“|]*|[一二三四五六七八九十]+、(?:[(（][一二三四五六七八九十]+[)）])?"
                           r"(?:\d{1,3}\.)?|[(（][一二三四五六七八九十]+[)）]\d{1,3}\.")
@@ -29,25 +33,48 @@ def figures(text: str) -> set[str]:
     return {f"{n}{u}" for n, u in NUMBER_UNIT_RE.findall(text)}
 
 
-def unsupported(sentence: str, sources: list[str], question: str, agencies: set[str]) -> list[str]:
-    """What ``sentence`` states that none of ``sources`` (the cited clause texts) supports.
+def unsupported(sentence: str, sources: list, question: str, agencies: set[str]) -> list[str]:
+    """What ``sentence`` states that none of ``sources`` (the cited clauses, or their texts)
+    supports, including a figure attached to another indicator than the clause binds it to.
 
     References (《title》 and the clause path after it) are citations, not claims: skipped.
     """
-    source = fold("\n".join(sources))
+    clauses = [s for s in sources if isinstance(s, Clause)]
+    source = fold("\n".join(s.text if isinstance(s, Clause) else s for s in sources))
     allowed = numbers(source) | numbers(question)
     sentence = REFERENCE_RE.sub("", sentence)
     problems = [f"number {n}" for n in sorted(numbers(sentence) - allowed)]
     # A figure with its unit must appear with that unit: "100家" is not supported by "100亿".
     stated = figures(source) | figures(question)
     problems += [f"figure {f}" for f in sorted(figures(sentence) - stated)]
+    problems += [f"figure {f} bound to another indicator" for f in unbound(sentence, clauses, question)]
     text = fold(sentence)
     problems += [f"agency {name}" for name in sorted(agencies) if name in text and name not in source
                  and not any(name in other and other in source for other in agencies if other != name)]
     return problems
 
 
-def check(sentences: list[tuple[str, list[str]]], question: str, agencies: set[str]) -> tuple[list[str], list[str]]:
+def unbound(sentence: str, clauses: list[Clause], question: str) -> list[str]:
+    """Figures of ``sentence`` that the cited clauses bind to an indicator the sentence does
+    not name near the figure ("350家" cited from "国高新企业超350家" but said of 上市挂牌企业)."""
+    from .figures import indicator_score
+
+    text = CITE_RE.sub("", fold(sentence)).replace(",", "")
+    asked = figures(question)
+    out = []
+    for m in NUMBER_UNIT_RE.finditer(text):
+        figure = f"{m.group(1)}{m.group(2)}"
+        bound = [f for c in clauses for f in c.facts if f"{f.value}{f.unit}".endswith(figure)
+                 or (f.low == float(m.group(1)) or f.high == float(m.group(1))) and f.unit == m.group(2)]
+        if not bound or figure in asked or any(fold(f.text).replace(",", "") in text for f in bound):
+            continue  # quoted as the plan states it, or echoing the question
+        window = [text[max(0, m.start() - BIND_WINDOW): m.start()], text[m.end(): m.end() + BIND_WINDOW]]
+        if max(indicator_score(f.indicator, window) for f in bound) < BIND_MIN:
+            out.append(figure)
+    return out
+
+
+def check(sentences: list[tuple[str, list]], question: str, agencies: set[str]) -> tuple[list[str], list[str]]:
     """Keep the sentences whose facts their own citations support; return (kept, failures)."""
     kept, failures = [], []
     for sentence, sources in sentences:

@@ -50,7 +50,8 @@ def run(questions_path: Path, out_path: Path, settings: Settings, engine=None, p
     with out_path.open("w", encoding="utf-8") as out:
         for item in items:
             try:
-                line = engine.ask(str(item["question"])).to_eval_json(str(item["id"]))
+                history = [str(h) for h in item.get("history", [])]
+                line = engine.ask(str(item["question"]), history=history).to_eval_json(str(item["id"]))
             except QuestionError as exc:
                 line = {"id": str(item["id"]), "question": item["question"], "answer": str(exc), "refused": True,
                         "citations": [], "contexts": [], "latency_ms": 0.0}

@@ -8,6 +8,9 @@
 - retrieval recall@k: share of answerable questions whose facts all appear in the contexts
 - hallucinated figures: share of answers containing a number found in none of the cited
   clauses (nor in the question); the target is 0
+- strict: the share of questions right on everything at once: the facts, a citation of a
+  gold clause and document, the refusal decision, and (for a question that asserts a figure or
+  an agency) the verdict the answer opens with (对/不对/计划未写明; Yes/No/The plans do not state)
 - latency p50 / p95
 """
 from __future__ import annotations
@@ -18,10 +21,25 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
-from engine.verify import CITE_RE, REFERENCE_RE
 from ingest.text import match_key
 
 NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
+CITE_RE = re.compile(r"\[\d+\]")
+# Citations named in an answer (《title》 and its clause path) are not claims of figures.
+REFERENCE_RE = re.compile(r"《[^》]*》(?:, clause )?[^：:\s「“|]*")
+# How an answer states its verdict (the README's contract), in the order they are tried.
+VERDICTS = [("wrong", re.compile(r"^(不对[：:，,]|No\b)")), ("unstated", re.compile(r"^(计划未写明|The plans do not state)")),
+            ("right", re.compile(r"^(对[：:，,]|Yes\b)"))]
+
+
+def verdict_of(answer: str) -> str | None:
+    """The verdict an answer opens with (after any 【part】 heading), or None."""
+    for line in answer.splitlines():
+        line = re.sub(r"^\s*[【\[][^】\]]*[】\]]\s*", "", line).strip()
+        for name, pattern in VERDICTS:
+            if pattern.search(line):
+                return name
+    return None
 
 
 def _numbers(text: str) -> set[str]:
@@ -48,7 +66,18 @@ def judge(question: dict, answer: dict) -> dict:
     cited_texts += [by_clause.get((c.get("title"), c.get("clause")), "") for c in citations]
     answer_numbers = _numbers(REFERENCE_RE.sub("", answer.get("answer", "")))
     allowed = _numbers("\n".join(cited_texts)) | _numbers(question.get("question", ""))
+    facts_ok = not refused and all(f in text for f in facts)
+    doc_ok = not gold_docs or any(match_key(c.get("title", "")) in gold_docs for c in citations)
+    clause_ok = not question.get("gold_clauses") or any(_cited(c, g) for c in citations for g in question["gold_clauses"])
+    verdict = question.get("verdict")
+    if must_refuse:
+        strict = refused
+    elif verdict == "unstated":  # no such indicator: saying so, or refusing, is right
+        strict = refused or verdict_of(answer.get("answer", "")) == "unstated"
+    else:
+        strict = facts_ok and doc_ok and clause_ok and (verdict is None or verdict_of(answer.get("answer", "")) == verdict)
     return {
+        "strict": strict,
         "answerable": not must_refuse,
         "refused": refused,
         "must_refuse": must_refuse,
@@ -81,6 +110,7 @@ def metrics(verdicts: list[dict]) -> dict:
     p50, p95 = percentiles([v["latency_ms"] for v in verdicts])
     return {
         "n": len(verdicts),
+        "strict": _share([v["strict"] for v in verdicts]),
         "answer_facts": _share([v["facts"] for v in answerable]),
         "doc_citation": _share([v["doc_cited"] for v in answerable]),
         "clause_citation": _share([v["clause_cited"] for v in answerable]),
@@ -106,13 +136,11 @@ def score(questions: list[dict], answers: list[dict]) -> dict:
         for q, v in verdicts:
             groups[q.get(field, "?")].append(v)
         report[key] = {name: metrics(vs) for name, vs in sorted(groups.items())}
-    report["failures"] = [q["id"] for q, v in verdicts
-                          if (v["answerable"] and not (v["facts"] and v["clause_cited"])) or v["refused"] != v["must_refuse"]
-                          or v["hallucinated"]]
+    report["failures"] = [q["id"] for q, v in verdicts if not v["strict"] or v["hallucinated"]]
     return report
 
 
-COLUMNS = [("n", "n"), ("answer_facts", "facts"), ("doc_citation", "doc cite"), ("clause_citation", "clause cite"),
+COLUMNS = [("n", "n"), ("strict", "strict"), ("answer_facts", "facts"), ("doc_citation", "doc cite"), ("clause_citation", "clause cite"),
            ("refusal_precision", "refusal P"), ("refusal_recall", "refusal R"), ("retrieval_recall", "recall@k"),
            ("hallucinated_figures", "halluc."), ("latency_p50_ms", "p50 ms"), ("latency_p95_ms", "p95 ms")]
 

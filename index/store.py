@@ -26,7 +26,7 @@ from .embeddings import SentenceEmbeddings
 from .lexical import BM25Index
 from .types import Filters, Hit, IndexMismatch, IndexMissing
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: records carry their quantified facts
 MANIFEST = "manifest.json"
 PHRASE_MAX = 20  # longer queries are questions, not phrases
 FILTER_OVERFETCH = 20
@@ -86,6 +86,24 @@ class PlanIndex:
             return np.ones(len(self.clauses), dtype=bool)
         ok = np.array([filters.allows(self.documents[doc_id]) for doc_id in self._doc_ids], dtype=bool)
         return ok[self._doc_rows]
+
+    def records(self, doc_ids: set[str] | None = None, kind: str | None = None,
+                first_chunks: bool = False) -> list[Clause]:
+        """Records of the given documents (all when None), of one kind, optionally only the
+        first chunk of each clause; in document order."""
+        return [c for c in self.clauses if (doc_ids is None or c.doc_id in doc_ids)
+                and (kind is None or c.kind == kind) and not (first_chunks and c.chunk)]
+
+    def table_rows(self, doc_id: str, caption: str) -> list[Clause]:
+        """The rows of one table of a document, in order."""
+        return [c for c in self.clauses if c.doc_id == doc_id and c.table and c.table["caption"] == caption]
+
+    def full_text(self, clause: Clause) -> str:
+        """A clause's whole text, its chunks joined."""
+        if clause.chunks == 1:
+            return clause.text
+        base = clause.clause_id.split("#")[0]
+        return "".join(c.text for c in self.clauses if c.clause_id.split("#")[0] == base)
 
     def vectors_by_hash(self) -> dict[str, np.ndarray]:
         """Stored vectors keyed by the hash of their embedded text (for incremental builds)."""

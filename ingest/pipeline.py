@@ -17,6 +17,7 @@ from settings import Settings
 from . import dedup
 from .clean import clean
 from .errors import IngestError
+from .facts import extract as extract_facts
 from .loaders import SUPPORTED, load_file
 from .metadata import Metadata, extract_metadata, find_layout
 from .structure import Node, parse_structure, responsible_units, uses_comma_separator
@@ -180,7 +181,8 @@ def _clauses(doc: Document, source: Source, chunk_chars: int) -> list[Clause]:
                 title=doc.title, kind=node.kind, path=node.path, heading=node.heading,
                 heading_path=node.heading_path, text=piece,
                 span=(start + at, start + at + len(piece)) if node.text is None else (start, end),
-                agencies=agencies, chunk=k, chunks=len(pieces), table=node.table))
+                agencies=agencies, chunk=k, chunks=len(pieces), table=node.table,
+                facts=extract_facts(piece, node.table, node.heading, doc.period_end)))
     return records
 
 

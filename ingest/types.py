@@ -68,6 +68,26 @@ class Document:
 
 
 @dataclasses.dataclass
+class Fact:
+    """A figure of a clause bound to the indicator it measures: 上市挂牌企业 超 20 家 (2028)."""
+
+    indicator: str                     # the noun phrase the figure measures, as printed
+    qualifier: str                     # 超, 不少于, 左右, 达到, … ("" when none)
+    value: str                         # as printed: "20", "3—5", "1.5"
+    low: float
+    high: float
+    unit: str                          # 家, 个, 亿元, %, …
+    year: int | None                   # target year (the clause's, else the plan's end year)
+    text: str                          # the piece of the clause that states it, as printed
+
+    def stated(self) -> str:
+        """The figure as a reader should see it: 超20家, 3—5个, 20个左右."""
+        lead = self.qualifier if self.qualifier not in ("左右", "以上", "以内", "余") else ""
+        tail = self.qualifier if lead == "" else ""
+        return f"{lead}{self.value}{self.unit}{tail}"
+
+
+@dataclasses.dataclass
 class Clause:
     """One citable unit: a clause (or one chunk of a long clause), a preamble or a table row."""
 
@@ -84,6 +104,7 @@ class Clause:
     chunk: int = 0                     # 0-based chunk number within the clause
     chunks: int = 1
     table: dict[str, Any] | None = None  # for table rows: caption, columns, cells
+    facts: list[Fact] = dataclasses.field(default_factory=list)  # its figures, bound to indicators
 
     def citation(self) -> str:
         """《title》path, the form every answer cites."""
@@ -98,6 +119,7 @@ class Clause:
         """Inverse of ``to_dict``."""
         data = dict(data)
         data["span"] = tuple(data["span"])
+        data["facts"] = [Fact(**f) for f in data.get("facts", [])]
         return cls(**data)
 
 

@@ -1,0 +1,91 @@
+"""Splitting a message into the atomic questions it asks.
+
+"A和B分别是多少？" → "A是多少", "B是多少"; two question marks → two questions; "A多少？B呢？"
+→ B takes A's predicate; "先…再…" → two; English "… and what/who/…" → two. Each part keeps the
+context before it (the plan it names, the year), so it can be answered on its own; the engine
+lets a part that names no plan inherit the whole message's scope and reading.
+"""
+from __future__ import annotations
+
+import re
+
+from .knowledge import knowledge
+
+MAX_PARTS = 4
+ITEM_MIN = 2        # characters of an item in "A和B分别…"
+ELLIPSIS_MAX = 14   # "B呢？" is elliptic when this short
+PREDICATE_RE = re.compile(r"(是|有|要|为|达到|计划|目标|准备|打算)?\s*(多少|几|哪些|哪个|哪几|什么|谁|何时|怎么|是否|how|what|which|who)")
+EN_SPLIT_RE = re.compile(r",?\s+and\s+(?=(what|which|who|how|when|where|is|are|does|did|do|can)\b)", re.I)
+
+
+def parts(question: str) -> list[str]:
+    """The atomic questions of ``question`` (itself alone when it asks one thing)."""
+    found: list[str] = []
+    context = ""
+    for segment in _segments(question):
+        if not _asks(segment) and not found and len(_segments(question)) > 1:
+            context += segment  # "我想了解昌平的计划。" sets the scene for what follows
+            continue
+        for piece in _sequence(segment):
+            for item in _enumeration(piece):
+                if found and _elliptic(item):
+                    item = borrow_predicate(item, found[-1])
+                found.append(context + item if context and not _names_scope(item) else item)
+    return found[:MAX_PARTS] if len(found) > 1 else [question]
+
+
+def _segments(text: str) -> list[str]:
+    """Sentences ending in a question mark (or a full stop before a further question)."""
+    pieces = [p.strip() for p in re.split(r"(?<=[？?])|(?<=[。！!])(?=.*[？?])", text) if p.strip()]
+    out = []
+    for piece in pieces:
+        out += [p.strip() for p in EN_SPLIT_RE.split(piece) if p and p.strip() and not re.fullmatch(
+            r"what|which|who|how|when|where|is|are|does|did|do|can", p.strip(), re.I)]
+    return [p for p in out if re.search(r"[\w\u4e00-\u9fff]", p)]
+
+
+def _asks(segment: str) -> bool:
+    return bool(re.search(r"[？?]$|吗|呢|多少|几|哪|什么|谁|是否|how|what|which|who|when", segment, re.I))
+
+
+def _sequence(segment: str) -> list[str]:
+    """'先说A，再说B' → A, B."""
+    m = re.search(r"先(.+?)[,，]?\s*(?:再|然后|接着)(.+)", segment)
+    return [m.group(1), m.group(2)] if m else [segment]
+
+
+def _enumeration(piece: str) -> list[str]:
+    """'X，A和B分别是多少' → 'X，A是多少', 'X，B是多少' (also without 分别 when a figure is asked)."""
+    k = knowledge()
+    marker = k.pattern("part_markers").search(piece)
+    if marker:
+        head, tail = piece[:marker.start()], piece[marker.end():]
+    else:
+        m = re.search(r"(?:的)?(?:目标|指标)?(?:分别|各)?(?:是|有|要|为|达到)?(?:多少|几[家个项所])", piece)
+        if not m:
+            return [piece]
+        head, tail = piece[:m.start()], piece[m.start():]
+    cut = max(head.rfind(c) for c in "，,：:；;")
+    prefix, span = head[:cut + 1], head[cut + 1:]
+    conj = "|".join(re.escape(c) for c in sorted(k.words("conjunctions"), key=len, reverse=True) if c != "and")
+    items = [i.strip() for i in re.split(conj, span) if i.strip()]
+    if len(items) < 2 or any(len(i) < ITEM_MIN for i in items) or (not marker and any(len(i) < 4 for i in items)):
+        return [piece]
+    lead = re.match(r"^(?:[^\u4e00-\u9fff]*\d{4}[^\u4e00-\u9fff]*年?|到\d{4}年|.{0,6}(?:计划|方案)(?:里|中)?)", items[0])
+    share = lead.group(0) if lead and not marker else ""  # "2023年A和B" : the year belongs to both
+    return [prefix + (share if i and share else "") + item + tail for i, item in enumerate(items)]
+
+
+def _elliptic(item: str) -> bool:
+    return bool(re.search(r"呢[？?]?$|what about|how about", item, re.I)) and len(item) <= ELLIPSIS_MAX + 4
+
+
+def borrow_predicate(item: str, previous: str) -> str:
+    """'B呢？' after 'A是多少？' → 'B是多少？'."""
+    subject = re.sub(r"^(那|那么|还有|另外|and|what about|how about)\s*|呢?[？?]?$", "", item.strip(), flags=re.I)
+    m = PREDICATE_RE.search(previous)
+    return subject + (previous[m.start():] if m else "") if subject else item
+
+
+def _names_scope(item: str) -> bool:
+    return bool(re.search(r"\d{4}|计划|方案|规划", item))

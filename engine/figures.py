@@ -1,0 +1,88 @@
+"""Figures bound to their indicators: finding the fact a question asks about (or asserts) in
+the quantified-facts table (ingest.facts), and judging an asserted figure only against the
+value bound to the same indicator.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from ingest.facts import extract
+from ingest.text import fold
+from ingest.types import Clause, Fact
+
+SAME_INDICATOR = 0.6   # indicator score above which a fact measures what the question names
+LEAD_MIN = 0.75        # a figure question gets a one-line lead only when this sure
+WINDOW = 12            # characters around an asserted figure that may name its indicator
+SHORT_INDICATOR = 3    # indicators of fewer bigrams than this are discounted (too generic)
+UNIT_FAMILIES = [{"亿元", "亿"}, {"万元", "元"}, {"个", "项", "款", "种"}, {"家", "所"}]
+
+
+@dataclasses.dataclass
+class Match:
+    """A fact with the clause that states it and how well it fits the question."""
+
+    fact: Fact
+    clause: Clause
+    score: float
+
+
+def bigrams(text: str) -> set[str]:
+    """Character bigrams of the letters, digits and CJK characters of ``text``."""
+    t = re.sub(r"[^\w\u4e00-\u9fff]|\d", "", fold(text).lower())
+    return {t[i:i + 2] for i in range(len(t) - 1)} or ({t} if t else set())
+
+
+def indicator_score(indicator: str, phrases: list[str]) -> float:
+    """How well a fact's indicator is named by any of the question's phrases: the share of
+    the indicator's bigrams the phrase contains, plus a little for the phrase's share."""
+    ind = bigrams(indicator)
+    if not ind:
+        return 0.0
+    best = 0.0
+    for phrase in phrases:
+        grams = bigrams(phrase)
+        shared = len(ind & grams)
+        if shared:
+            best = max(best, shared / len(ind) + 0.25 * shared / len(grams))
+    return best * min(1.0, len(ind) / SHORT_INDICATOR)
+
+
+def same_unit(a: str, b: str) -> bool:
+    """Units that measure the same thing (亿 and 亿元, 个 and 项)."""
+    return a == b or any(a in f and b in f for f in UNIT_FAMILIES)
+
+
+def asserted(folded_question: str) -> list[tuple[Fact, list[str]]]:
+    """Figures the question asserts, each with the phrases around it that may name its
+    indicator (the question read by the same extractor as the plans)."""
+    out = []
+    for fact in extract(folded_question):
+        if re.fullmatch(r"(19|20)\d{2}", fact.value):
+            continue
+        at = folded_question.find(fact.value)
+        before = re.split(r"[，,。；;？?！!]", folded_question[max(0, at - WINDOW): at])[-1]
+        after = re.split(r"[，,。；;？?！!]", folded_question[at + len(fact.value): at + len(fact.value) + WINDOW])[0]
+        out.append((fact, [fact.indicator, before, after]))
+    return out
+
+
+def best(clauses: list[Clause], phrases: list[str], unit: str | None = None) -> Match | None:
+    """The fact of ``clauses`` whose indicator the phrases name best (a unit of the same
+    family breaks ties); None when nothing is named at all."""
+    found = None
+    for clause in clauses:
+        for fact in clause.facts:
+            score = indicator_score(fact.indicator, phrases) + (0.05 if unit and same_unit(fact.unit, unit) else 0.0)
+            if found is None or score > found.score:
+                found = Match(fact, clause, score)
+    return found if found and found.score > 0 else None
+
+
+def holds(claim: Fact, fact: Fact) -> bool:
+    """Whether an asserted figure agrees with the plan's value for the same indicator."""
+    if not same_unit(claim.unit, fact.unit):
+        return False
+    if claim.low != claim.high or fact.low != fact.high:  # ranges must agree as ranges
+        return (claim.low, claim.high) == (fact.low, fact.high)
+    return claim.low == fact.low

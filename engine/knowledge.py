@@ -1,0 +1,112 @@
+"""The engine's knowledge, kept as data: cue lexicons, answer templates, agency aliases and
+the English glossary, all under data/knowledge/. Loaded once and validated at start, so a bad
+edit fails with the file and key that are wrong, not with a wrong answer later.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import re
+import string
+from pathlib import Path
+
+from settings import REPO
+
+FOLDER = REPO / "data" / "knowledge"
+TEMPLATE_LANGS = ("zh", "en")
+
+
+class KnowledgeError(ValueError):
+    """A knowledge file is missing, unreadable or malformed; the message names file and key."""
+
+
+class Knowledge:
+    """Validated contents of data/knowledge/."""
+
+    def __init__(self, folder: Path = FOLDER):
+        self.folder = Path(folder)
+        self.lexicon = self._load("lexicon.json")
+        self.templates = self._load("templates.json")
+        self.agency_groups = self._load("agency_aliases.json").get("groups", [])
+        self.glossary = self._load("glossary_en_zh.json").get("terms", {})
+        self._patterns: dict[str, re.Pattern] = {}
+        self._validate()
+
+    def _load(self, name: str) -> dict:
+        path = self.folder / name
+        try:
+            return json.loads(path.read_text("utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise KnowledgeError(f"{path} is unreadable ({exc}); restore it from git") from exc
+
+    def _validate(self) -> None:
+        for kind, spec in self.intents_spec().items():
+            if not isinstance(spec.get("weight"), (int, float)) or not spec.get("cues"):
+                raise KnowledgeError(f"lexicon.json intents.{kind} needs a weight and cues")
+            self.pattern(f"intents.{kind}.cues")
+        for key in ("actual_results", "amount_ask", "list_ask", "target_words", "task_ask", "premise",
+                    "qualifiers", "units", "figure_stop", "question_noise", "nickname_suffixes",
+                    "conjunctions", "part_markers", "plan_words", "goal_headings"):
+            self.pattern(key)
+        for name, spec in self.quantities().items():
+            self.pattern(f"quantities.{name}.nouns")
+            _compile(spec["evidence"], f"lexicon.json quantities.{name}.evidence")
+        fields = {key for lang in TEMPLATE_LANGS for key in self.templates.get(lang, {})}
+        for lang in TEMPLATE_LANGS:
+            missing = fields - set(self.templates.get(lang, {}))
+            if missing:
+                raise KnowledgeError(f"templates.json {lang} lacks {sorted(missing)}")
+            for key, text in self.templates[lang].items():
+                try:
+                    list(string.Formatter().parse(text))
+                except ValueError as exc:
+                    raise KnowledgeError(f"templates.json {lang}.{key}: {exc}") from exc
+        if not all(isinstance(g, list) and len(g) >= 2 for g in self.agency_groups):
+            raise KnowledgeError("agency_aliases.json groups must be lists of two or more names")
+
+    def intents_spec(self) -> dict[str, dict]:
+        """kind → {weight, cues}, in the lexicon's order."""
+        return {k: v for k, v in self.lexicon["intents"].items() if not k.startswith("_")}
+
+    def quantities(self) -> dict[str, dict]:
+        """Amount kinds (money, percent, area) with their nouns and evidence pattern."""
+        return {k: v for k, v in self.lexicon["quantities"].items() if not k.startswith("_")}
+
+    def words(self, dotted: str) -> list[str]:
+        """The list at a dotted key of the lexicon (``levels.city``)."""
+        value = self.lexicon
+        for part in dotted.split("."):
+            if not isinstance(value, dict) or part not in value:
+                raise KnowledgeError(f"lexicon.json has no key {dotted}")
+            value = value[part]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise KnowledgeError(f"lexicon.json {dotted} must be a list of strings")
+        return value
+
+    def pattern(self, dotted: str) -> re.Pattern:
+        """The alternatives at ``dotted`` as one compiled regex (cached)."""
+        if dotted not in self._patterns:
+            self._patterns[dotted] = _compile("|".join(f"(?:{w})" for w in self.words(dotted)),
+                                              f"lexicon.json {dotted}")
+        return self._patterns[dotted]
+
+    def has(self, dotted: str, text: str) -> bool:
+        """Whether ``text`` contains a cue listed at ``dotted``."""
+        return self.pattern(dotted).search(text) is not None
+
+    def say(self, key: str, lang: str, **fields) -> str:
+        """A template filled in the answer language (zh-Hant answers are written in zh first)."""
+        return self.templates["en" if lang == "en" else "zh"][key].format(**fields)
+
+
+def _compile(pattern: str, where: str) -> re.Pattern:
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise KnowledgeError(f"{where}: bad pattern ({exc})") from exc
+
+
+@functools.lru_cache(maxsize=1)
+def knowledge() -> Knowledge:
+    """The validated knowledge of data/knowledge/ (loaded once per process)."""
+    return Knowledge()

@@ -1,0 +1,109 @@
+"""The quantified-facts table: every figure of a clause or table row, bound to the indicator it
+measures ("上市挂牌企业" 超 20 家, target year 2028).
+
+A pure function of a clause's text. The vocabulary (units, qualifiers, the leading verbs and
+scope phrases that are not part of an indicator) is data: data/knowledge/lexicon.json.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import re
+
+from settings import REPO
+
+from .text import fold
+from .types import Fact
+
+LEXICON = REPO / "data" / "knowledge" / "lexicon.json"
+# A piece is the text between separators; a 、 inside “…” joins a name, it does not list.
+PIECE_RE = re.compile(r"[^，,；;。：:\n、]+(?:、(?=[^“”]*”)[^，,；;。：:\n、]*)*")
+YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
+INDICATOR_MAX = 24
+ROW_VALUE_COLUMNS = re.compile(r"目标|指标值|数值|\d{4}\s*年")
+
+
+@functools.lru_cache(maxsize=1)
+def _vocabulary() -> tuple[re.Pattern, re.Pattern]:
+    """(figure, stop) patterns from the lexicon."""
+    lexicon = json.loads(LEXICON.read_text("utf-8"))
+    units = "|".join(sorted(map(re.escape, lexicon["units"]), key=len, reverse=True))
+    quals = lexicon["qualifiers"]
+    before = "|".join(sorted((re.escape(q) for q in quals if q not in ("左右", "以上", "以内", "余")), key=len, reverse=True))
+    after = "左右|以上|以内|余"
+    figure = re.compile(rf"(?P<before>(?:{before})\s*)?(?P<low>\d+(?:\.\d+)?)(?:\s*[-—–~～至到]\s*(?P<high>\d+(?:\.\d+)?))?"
+                        rf"\s*(?P<unit>{units})(?P<after>{after})?")
+    stop = re.compile("|".join(f"(?:{p})" for p in lexicon["figure_stop"]))
+    return figure, stop
+
+
+def figure_pattern() -> re.Pattern:
+    """The regex of a figure as plans write it: qualifier, number or range, unit, trailing qualifier."""
+    return _vocabulary()[0]
+
+
+def extract(text: str, table: dict | None = None, heading: str = "", default_year: int | None = None) -> list[Fact]:
+    """Every figure in ``text`` (or in a table row) with the indicator it is bound to."""
+    if table:
+        return _row_facts(table, heading, default_year)
+    figure, stop = _vocabulary()
+    facts: list[Fact] = []
+    folded = fold(text)
+    year = default_year
+    for piece_match in PIECE_RE.finditer(folded):
+        piece = piece_match.group(0)
+        offset = piece_match.start()
+        years = YEAR_RE.findall(folded[:offset + len(piece)])
+        year = int(years[-1]) if years else default_year
+        found = [m for m in figure.finditer(piece) if not _is_year(piece, m)]
+        previous_end = 0
+        for i, m in enumerate(found):
+            before = _clean(piece[previous_end:m.start()], stop)
+            if i and len(before) <= 2:  # "超100亿企业达6家": the earlier figure defines the indicator
+                before = _clean(piece[:m.start()], stop)
+            nxt = found[i + 1].start() if i + 1 < len(found) else len(piece)
+            after = _clean(piece[m.end():nxt], stop)
+            indicator = before if len(re.findall(r"[\u4e00-\u9fffA-Za-z]", before)) >= 2 else after or before
+            if not indicator:
+                continue
+            qualifier = (m.group("before") or "").strip() + (m.group("after") or "")
+            value = m.group("low") + (f"—{m.group('high')}" if m.group("high") else "")
+            facts.append(Fact(indicator=indicator[-INDICATOR_MAX:], qualifier=qualifier, value=value,
+                              low=float(m.group("low")), high=float(m.group("high") or m.group("low")),
+                              unit=m.group("unit"), year=year,
+                              text=text[offset: offset + len(piece)].strip()))
+            previous_end = m.end()
+    return facts
+
+
+def _is_year(piece: str, m: re.Match) -> bool:
+    """'2023年' is a date, not a figure (the unit list has no 年, but 2023个 would be odd)."""
+    return bool(re.fullmatch(r"(19|20)\d{2}", m.group("low"))) and not m.group("before")
+
+
+def _clean(span: str, stop: re.Pattern) -> str:
+    """An indicator candidate without scope phrases, leading verbs, quotes and particles."""
+    span = re.sub(r"[“”\"'‘’《》()（）]", "", span).strip()
+    for _ in range(3):
+        stripped = stop.sub("", span, count=1).strip() if stop.search(span) and stop.search(span).start() == 0 else span
+        if stripped == span:
+            break
+        span = stripped
+    return re.sub(r"^(的|为|是|和|及|与)|(的|为|是|达|到|共|约|有)$", "", span).strip()
+
+
+def _row_facts(table: dict, heading: str, default_year: int | None) -> list[Fact]:
+    """A table row: indicator from its label, value from the target column, unit from 单位."""
+    cells = dict(zip(table.get("columns", []), table.get("cells", [])))
+    unit = next((v for c, v in cells.items() if "单位" in fold(c)), "")
+    value_col = next((c for c in reversed(list(cells)) if ROW_VALUE_COLUMNS.search(fold(c))
+                      and re.fullmatch(r"[\d.]+(?:[-—–][\d.]+)?", cells[c] or "")), None)
+    if not value_col:
+        return []
+    raw = cells[value_col]
+    low, _, high = re.sub(r"[-—–]", "—", raw).partition("—")
+    years = YEAR_RE.findall(fold(value_col)) or YEAR_RE.findall(fold(table.get("caption", "")))
+    indicator = re.sub(r"[“”\"]", "", heading).strip()
+    return [Fact(indicator=indicator, qualifier="", value=raw, low=float(low), high=float(high or low), unit=unit,
+                 year=int(years[-1]) if years else default_year,
+                 text=f"{heading}（单位：{unit}）{value_col}：{raw}" if unit else f"{heading} {value_col}：{raw}")]
