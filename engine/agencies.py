@@ -57,6 +57,11 @@ class AgencyDirectory:
         for form, matched in self._short_forms(rest):
             asked[form] = matched
             names += [n for n in matched if n not in names]
+        for name in self.names:  # a place standing for its government: 某区 → 某区政府
+            place = name[:-2] if name.endswith("政府") else ""
+            if len(place) >= 2 and place in rest and name not in names:
+                asked[place] = [name]
+                names.append(name)
         if not names:
             names = self.informal(folded_question)
         return names, asked

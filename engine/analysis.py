@@ -17,6 +17,8 @@ from ingest.text import fold
 from .knowledge import knowledge
 
 PERIOD_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[-—–~～至到]\s*((?:19|20)?\d{2})(?!\d)")
+# "21-23那轮", "24到26年": a two-digit period names a plan when a plan word follows.
+SHORT_PERIOD_RE = re.compile(r"(?<![\d.])([1-4]\d)\s*[-—–~～至到]\s*([1-4]\d)(?=\s*(?:年|那|版|轮|计划|期|的|这))")
 DATE_YM_RE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?")
 YEAR_RE = re.compile(r"(?<!\d)(20\d{2}|19\d{2})(?!\d)")
 # English counts carry their Chinese measure word, so a false premise in English can be checked too.
@@ -70,6 +72,7 @@ def analyse(question: str) -> Question:
         start, end = int(a), int(b) if len(b) == 4 else int(a[:2] + b)
         if start < end:
             periods.append((start, end))
+    periods += [(2000 + int(a), 2000 + int(b)) for a, b in SHORT_PERIOD_RE.findall(folded) if int(a) < int(b)]
     figures = [(m.group("low"), m.group("unit")) for m in figure_pattern().finditer(folded)
                if not re.fullmatch(r"(19|20)\d{2}", m.group("low"))]
     figures = figures or [(n, _en_unit(u)) for n, u in EN_FIGURE_RE.findall(low)]

@@ -159,7 +159,10 @@ class Engine:
         names, asked = self.agencies.resolve(q.folded)
         if names and knowledge().has("premise", q.low) and not q.figures and _names_task(q):
             return compose.task_agencies(self, q, filters, names)
-        if names and q.kind in ("responsibility_agency", "general", "comparison", "figure") and _asks_tasks(q):
+        # Naming an agency makes "责任单位" part of the description, not the thing asked.
+        agency_reading = q.scores.get("responsibility_agency", 0) >= q.scores.get("responsibility_task", 0) - 3
+        if names and (q.kind in ("responsibility_agency", "general", "comparison", "figure") or agency_reading) \
+                and _asks_tasks(q) and not _names_task(q):
             return compose.agency_tasks(self, q, names, asked)
         if q.kind == "responsibility_task":
             return compose.task_agencies(self, q, filters, names)

@@ -20,8 +20,8 @@ def time_answer(engine, q: Question, docs: list[Document]) -> Draft:
     en = q.lang == "en"
     low = q.folded.lower()
     draft = Draft("time")
-    if q.date and re.search(r"正在执行|有效|适用|参照|实施|in force|applies|valid", low) or (
-            q.years and re.search(r"参照|正在执行|适用|in force", low)):
+    if q.date and knowledge().has("time_facts.in_force", low) or (
+            q.years and knowledge().has("time_facts.in_force_year", low)):
         day = q.date or dt.date(q.years[0], 7, 1)
         pool = docs or list(engine.index.documents.values())
         if knowledge().has("levels.city", low):
@@ -48,16 +48,9 @@ def time_answer(engine, q: Question, docs: list[Document]) -> Draft:
 
 def _metadata_facts(engine, q: Question, doc: Document, draft: Draft, en: bool) -> None:
     low = q.folded.lower()
-    wants = {
-        "issued": re.search(r"(印发|发布|issued)", low) and re.search(r"哪天|何时|什么时候|日期|时间|when|date", low)
-        or re.search(r"哪天印发|何时印发|文号", low),
-        "number": re.search(r"文号|number", low),
-        "valid": re.search(r"有效期|到期|到什么时候|还有效|expire|valid|衔接", low),
-        "effective": re.search(r"施行|生效|开始|effective", low),
-        "repeal": re.search(r"废止|还有效|之前|上一|repeal|earlier", low),
-        "period": re.search(r"规划期|覆盖|哪几年|period|哪份", low),
-        "issuer": re.search(r"哪个机关|谁印发|哪个部门印发|issuer|机关", low),
-    }
+    k = knowledge()
+    wants = {key: k.has(f"time_facts.{key}", low) for key in ("number", "valid", "effective", "repeal", "period", "issuer")}
+    wants["issued"] = k.has("time_facts.issued", low) and k.has("time_facts.when", low) or wants["number"]
     notice = next(iter(engine.index.records(doc_ids={doc.doc_id}, kind="notice")), None)
     if (wants["issued"] or wants["number"]) and notice:
         date = _printed_date(notice.text, doc.issue_date)

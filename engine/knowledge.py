@@ -48,6 +48,9 @@ class Knowledge:
                     "qualifiers", "units", "figure_stop", "question_noise", "nickname_suffixes",
                     "conjunctions", "part_markers", "plan_words", "goal_headings"):
             self.pattern(key)
+        for key in self.lexicon["time_facts"]:
+            if not key.startswith("_"):
+                self.pattern(f"time_facts.{key}")
         for name, spec in self.quantities().items():
             self.pattern(f"quantities.{name}.nouns")
             _compile(spec["evidence"], f"lexicon.json quantities.{name}.evidence")

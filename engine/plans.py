@@ -13,10 +13,9 @@ from collections import defaultdict
 from ingest.text import fold
 from ingest.types import Document
 
-from .analysis import Question
+from .analysis import SHORT_PERIOD_RE, Question
 from .knowledge import knowledge
 
-SHORT_PERIOD_RE = re.compile(r"(?<![\d.])([1-4]\d)\s*[-—–~～至到]\s*([1-4]\d)(?=\s*(?:年|那|版|轮|计划|期|的|这))")
 START_YEAR_RE = re.compile(r"(?<![\d.])((?:19|20)?\d{2})\s*年?\s*(?:的|那|这)?\s*(?:版|轮|份|个计划|那份|的计划|计划)")
 NICKNAME_MIN_COUNT = 2  # a quoted nickname must recur in its plan (not a one-off slogan)
 
@@ -63,8 +62,7 @@ class PlanNames:
     def named(self, q: Question, pool: list[Document]) -> list[Document]:
         """The plans of ``pool`` the question names (empty: it names none)."""
         k = knowledge()
-        periods = q.periods + [(2000 + int(a), 2000 + int(b)) for a, b in SHORT_PERIOD_RE.findall(q.folded)
-                               if int(a) < int(b)]
+        periods = q.periods
         named = [d for d in pool if d.period_start and (d.period_start, d.period_end) in periods]
         if not periods:
             starts = {int(y) if len(y) == 4 else 2000 + int(y) for y in START_YEAR_RE.findall(q.folded)}
