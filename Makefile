@@ -25,9 +25,15 @@ run: install
 test: install
 	$(PY) -m pytest
 
-# The full evaluation: ours and the naive baseline on eval/questions.jsonl, scored side by side.
+# The full evaluation: every split scored (strict = facts + clause + document + refusal + verdict).
+# dev is what the rules were tuned on; test (frozen), paraphrases and the other city's plan are not.
 eval: install
 	$(PY) -m index info >/dev/null 2>&1 || $(PY) -m index build
-	$(PY) -m eval run --out var/eval/answers.jsonl
-	$(PY) -m eval baseline --out var/eval/baseline.jsonl
-	$(PY) -m eval score --answers var/eval/answers.jsonl --baseline var/eval/baseline.jsonl --json var/eval/report.json
+	$(PY) -m index build --index-dir var/index-other --source eval/other_city/plan
+	for split in dev test paraphrases; do \
+	  $(PY) -m eval run --questions eval/gold/$$split.jsonl --out var/eval/$$split.jsonl && \
+	  $(PY) -m eval score --questions eval/gold/$$split.jsonl --answers var/eval/$$split.jsonl --json var/eval/$$split.report.json; done
+	$(PY) -m eval run --questions eval/other_city/questions.jsonl --out var/eval/other_city.jsonl --index-dir var/index-other
+	$(PY) -m eval score --questions eval/other_city/questions.jsonl --answers var/eval/other_city.jsonl --json var/eval/other_city.report.json
+	$(PY) -m eval baseline --questions eval/gold/test.jsonl --out var/eval/baseline.jsonl
+	$(PY) -m eval score --questions eval/gold/test.jsonl --answers var/eval/test.jsonl --baseline var/eval/baseline.jsonl

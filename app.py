@@ -247,7 +247,7 @@ def _responsibility_tab(gr, state: AppState):
 def _targets_tab(gr, state: AppState):
     import pandas as pd
 
-    from engine.browse import revenue_points, targets
+    from engine.browse import chart_points, targets
 
     index = state.engine.index
     table = targets(index.clauses, index.documents)
@@ -260,10 +260,10 @@ def _targets_tab(gr, state: AppState):
                 + "；".join(f"{short[t]} = 《{t}》" for t in titles))
     gr.Dataframe(pd.DataFrame(rows, columns=["指标 Target"] + [short[t] for t in titles]),
                  datatype=["str"] + ["html"] * len(titles), interactive=False, wrap=True, elem_id="targets")
-    points = [(short[plan], value) for plan, value in revenue_points(table)]
-    if len(points) >= 2:  # only where the plans state the same unit
-        gr.BarPlot(pd.DataFrame(points, columns=["plan", "亿元"]), x="plan", y="亿元",
-                   title="营业收入 / 产值目标（亿元）Revenue or output targets")
+    row, points = chart_points(table)
+    points = [(short[plan], value) for plan, value in points]
+    if len(points) >= 2:  # only an indicator several plans state in one unit
+        gr.BarPlot(pd.DataFrame(points, columns=["plan", "value"]), x="plan", y="value", title=row)
 
 
 def _short_name(doc) -> str:

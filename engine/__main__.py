@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     ask = sub.add_parser("ask", help="answer one question")
     ask.add_argument("question")
     ask.add_argument("--plan", action="append", default=[], help="doc_id prefix or title words (repeatable)")
-    ask.add_argument("--region", help="e.g. 通州区")
+    ask.add_argument("--region", help="a district name, e.g. XX区")
     ask.add_argument("--index-dir", type=Path)
     ask.add_argument("--json", action="store_true", help="print the eval runner's JSON line")
     args = parser.parse_args(argv)

@@ -2,7 +2,7 @@
 
 Answers "which tasks does agency X have" completely, from the parsed 责任单位 lists, not from
 top-k retrieval. Renames come from data/knowledge/agency_aliases.json (reviewed data). Short
-forms people use (药监局, 卫健委, 经信局, 发改委) are resolved from the names in the documents by a
+forms people use (发改委, 经信局, 人社局) are resolved from the names in the documents by a
 generic rule: the asked form's characters appear in the name in order, starting near the
 front and ending with the same kind of body (局, 委, 办, 会, …).
 """
@@ -48,7 +48,7 @@ class AgencyDirectory:
 
     def resolve(self, folded_question: str) -> tuple[list[str], dict[str, list[str]]]:
         """(names, asked → names it was resolved to) for every agency the question names:
-        exactly, by a short form, or informally (药监部门)."""
+        exactly, by a short form, or informally (规划部门)."""
         names = self.mentioned(folded_question)
         asked: dict[str, list[str]] = {}
         rest = folded_question
@@ -97,7 +97,7 @@ class AgencyDirectory:
         return out
 
     def informal(self, folded_question: str) -> list[str]:
-        """Agencies named informally ("药监部门", "规划和国土部门"): every agency whose name
+        """Agencies named informally ("规划部门", "规划和国土部门"): every agency whose name
         contains the key's characters in order, for each part of the key."""
         found = []
         for key in re.findall(r"([\u4e00-\u9fff]{2,8}?)(?:部门|机构)", folded_question):

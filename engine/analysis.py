@@ -74,7 +74,7 @@ def analyse(question: str) -> Question:
             periods.append((start, end))
     periods += [(2000 + int(a), 2000 + int(b)) for a, b in SHORT_PERIOD_RE.findall(folded) if int(a) < int(b)]
     figures = [(m.group("low"), m.group("unit")) for m in figure_pattern().finditer(folded)
-               if not re.fullmatch(r"(19|20)\d{2}", m.group("low"))]
+               if not re.fullmatch(r"(19|20)\d{2}", m.group("low")) and not folded[:m.start()].endswith("第")]
     figures = figures or [(n, _en_unit(u)) for n, u in EN_FIGURE_RE.findall(low)]
     premise = bool(k.has("premise", low)) and bool(figures or kind.startswith("responsibility"))
     return Question(text=question, folded=folded, lang=language(question), kind=kind,

@@ -9,30 +9,22 @@ from ingest.text import fold
 from ingest.types import Clause, Document
 
 from .agencies import AgencyDirectory
-from .analysis import FIGURE_UNITS
+from .figures import bigrams, same_unit
+from .knowledge import knowledge
 
-GOAL_HEADING_RE = re.compile(r"目标|指标")
-FIGURE_RE = re.compile(rf"\d+(?:\.\d+)?(?:[-—–]\d+(?:\.\d+)?)?\s*(?:{FIGURE_UNITS})")  # ranges too: 1-2家
-TOPICS = [  # (topic, words that name it in a target); a target may belong to several
-    ("营业收入 / 产值 Revenue, output", r"营业收入|主营业务收入|总产值|产值|收入"),
-    ("上市企业 Listed firms", r"上市企业|上市公司|上市挂牌"),
-    ("创新药 Innovative drugs", r"创新药|上市药品"),
-    ("医疗器械 Medical devices", r"医疗器械"),
-    ("产业用地 Land", r"用地|亩"),
-    ("楼宇 / 厂房 Floor space", r"楼宇|厂房|平方米"),
-    ("专精特新 / 领军企业 Key firms", r"专精特新|领军企业|标杆企业|独角兽|年销售"),
-    ("人才 Talent", r"人才"),
-    ("临床研究 Clinical research", r"研究型病房|研究型医院|临床试验"),
-    ("服务平台 Service platforms", r"服务平台|服务机构"),
-]
+SAME_ROW = 0.6  # bigram Dice above which two plans' indicators share a Targets row
 
 
 def responsibility_rows(directory: AgencyDirectory, name: str, documents: dict[str, Document]) -> list[list[str]]:
-    """[plan, clause, task, 责任单位, listed as] for every task of an agency (all its names)."""
-    rows = []
-    for alias, clauses in directory.tasks_of(fold(name)).items():
+    """[plan, clause, task, 责任单位, listed as] for every task of an agency (all its names; a
+    short form such as 发改委 is resolved to the names it stands for)."""
+    rows, seen = [], set()
+    names = directory.resolve(fold(name))[0] or [fold(name)]
+    for alias, clauses in (item for n in names for item in directory.tasks_of(n).items()):
         for clause in clauses:
-            rows.append([documents[clause.doc_id].title, clause.path, clause.heading, "，".join(clause.agencies), alias])
+            if (alias, clause.clause_id) not in seen:
+                seen.add((alias, clause.clause_id))
+                rows.append([documents[clause.doc_id].title, clause.path, clause.heading, "，".join(clause.agencies), alias])
     return sorted(rows, key=lambda r: r[0])  # stable: the plan's own clause order within a plan
 
 
@@ -42,40 +34,35 @@ def task_choices(clauses: list[Clause]) -> list[tuple[str, str]]:
 
 
 def targets(clauses: list[Clause], documents: dict[str, Document]) -> dict[str, dict[str, list[tuple[str, Clause]]]]:
-    """topic → plan title → [(the target as written, its clause)], from goal sections and tables."""
+    """indicator (unit) → plan title → [(the target as written, its clause)], read from the
+    facts table of the goal sections and indicator tables. Indicators of different plans are
+    one row only when they name the same thing in the same unit."""
     table: dict[str, dict[str, list[tuple[str, Clause]]]] = defaultdict(lambda: defaultdict(list))
+    rows: list[tuple[str, str, set[str]]] = []  # (label, unit, bigrams)
     for clause in clauses:
-        in_goals = clause.table is not None or any(GOAL_HEADING_RE.search(h) for h in clause.heading_path)
+        in_goals = clause.table is not None or any(knowledge().has("goal_headings", h) for h in clause.heading_path)
         if not in_goals or clause.chunk:
             continue
-        pieces = [_row_target(clause)] if clause.table else re.split(r"[，,；;。\n]", clause.text)
-        for piece in (p.strip() for p in pieces):
-            if not FIGURE_RE.search(re.sub(r"(19|20)\d{2}\s*年", "", piece)):
-                continue
-            for topic, pattern in TOPICS:
-                if re.search(pattern, fold(piece)):
-                    table[topic][documents[clause.doc_id].title].append((piece, clause))
+        for fact in clause.facts:
+            grams = bigrams(fact.indicator)
+            label = next((lbl for lbl, unit, g in rows if same_unit(unit, fact.unit) and grams and g
+                          and 2 * len(grams & g) / (len(grams) + len(g)) >= SAME_ROW), None)
+            if label is None:
+                label = f"{fact.indicator}（{fact.unit}）"
+                rows.append((label, fact.unit, grams))
+            table[label][documents[clause.doc_id].title].append((f"{fact.indicator}{fact.stated()}", clause))
     return table
 
 
-def _row_target(clause: Clause) -> str:
-    """A table row as a target: indicator, value and unit ("总产值180亿")."""
-    cells = dict(zip(clause.table["columns"], clause.table["cells"]))
-    unit = next((v for c, v in cells.items() if "单位" in fold(c)), "")
-    value = next((v for v in reversed(clause.table["cells"]) if re.fullmatch(r"[\d.]+", v or "")), "")
-    return f"{clause.heading}{value}{unit}" if value else clause.text
-
-
-def revenue_points(table) -> list[tuple[str, float]]:
-    """(plan, 亿元) for the revenue/output targets stated in 亿 (a comparable chart)."""
+def chart_points(table) -> tuple[str, list[tuple[str, float]]]:
+    """(row, [(plan, value)]) of the row that most plans state in one unit (a fair chart)."""
+    best = max(table.items(), key=lambda kv: len(kv[1]), default=(None, {}))
     points = []
-    for plan, items in table.get(TOPICS[0][0], {}).items():
-        for piece, _ in items:
-            m = re.search(r"(\d+(?:\.\d+)?)\s*亿", piece)
-            if m:
-                points.append((plan, float(m.group(1))))
-                break
-    return points
+    for plan, items in best[1].items():
+        m = re.search(r"(\d+(?:\.\d+)?)(?!.*\d)", items[0][0])
+        if m:
+            points.append((plan, float(m.group(1))))
+    return best[0] or "", points
 
 
 def clause_tree(clauses: list[Clause], doc_id: str) -> str:

@@ -103,7 +103,7 @@ def premise_verdict(engine, q: Question, hits, docs: list[Document], filters: Fi
         (Fact("", "", n, float(n), float(n), u, None, n), [q.folded, *engine.phrases(q)]) for n, u in q.figures]
     for claim, phrases in claims:
         match = figures.best(pool, phrases + engine.phrases(q), claim.unit)
-        said = claim.stated() if lang == "zh" else claim.value
+        said = f"{claim.value}{claim.unit}" if lang == "zh" else claim.value
         if not match or match.score < figures.SAME_INDICATOR:
             name = max((p for p in phrases[1:] if p), key=len, default=claim.indicator) if lang == "zh" else q.text
             draft.sentences.append((knowledge().say("premise_unstated", lang, indicator=_clip(name), asserted=said), []))
@@ -190,7 +190,8 @@ def _piece(clause: Clause, sentence: str, tokens: set[str], want_number: bool) -
     return trim(sentence, tokens, want_number)
 
 
-def task_agencies(engine, q: Question, filters: Filters, names: list[str] = ()) -> Draft:
+def task_agencies(engine, q: Question, filters: Filters, names: list[str] = (),
+                  asked: dict[str, list[str]] | None = None) -> Draft:
     """Task → all its 责任单位, from the parsed list of the task the question names (by number,
     path or heading) or describes; a claim about an agency gets its verdict first."""
     hits = engine.search(q.text, filters)
@@ -210,7 +211,8 @@ def task_agencies(engine, q: Question, filters: Filters, names: list[str] = ()) 
             family = set(engine.agencies.family(name))
             key = "agency_right" if family & listed else "agency_wrong"
             draft.verdicts.append("right" if key == "agency_right" else "wrong")
-            draft.sentences.append((knowledge().say(key, lang, agency=name), cite))
+            said = next((form for form, matched in (asked or {}).items() if name in matched), name)  # as typed
+            draft.sentences.append((knowledge().say(key, lang, agency=said), cite))
             break
     draft.sentences.append((knowledge().say("task_agencies", lang, ref=_ref(clause, lang == "en"),
                                             heading=clause.heading, units=units), cite))

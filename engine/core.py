@@ -68,7 +68,7 @@ class Engine:
 
     def ask(self, question: str, filters: Filters = Filters(), history: list[str] | tuple = ()) -> Answer:
         """A grounded answer to ``question`` (QuestionError for unusable input). ``history``
-        holds the user's earlier questions, oldest first: a follow-up ("那通州呢？") takes
+        holds the user's earlier questions, oldest first: a follow-up ("那X区呢？") takes
         its reading and topic from them."""
         start = time.perf_counter()
         question = _check_question(question)
@@ -106,7 +106,7 @@ class Engine:
             q = analyse(piece)
             if not q.scores:  # "B是多少" inherits the reading of the whole message
                 q.kind, q.scores = whole.kind, whole.scores
-            own = self._scope(q, filters)
+            own = self.plans.explicit(q, self._allowed(filters)) if docs else self._scope(q, filters)
             q.quantity = q.quantity or (whole.quantity if not q.scores else None)
             part = self._answer(q, filters, own or docs)
             draft.sentences.append((knowledge().say("part_head", lang, part=piece.strip()), []))
@@ -158,14 +158,14 @@ class Engine:
             return dates.time_answer(self, q, docs)
         names, asked = self.agencies.resolve(q.folded)
         if names and knowledge().has("premise", q.low) and not q.figures and _names_task(q):
-            return compose.task_agencies(self, q, filters, names)
+            return compose.task_agencies(self, q, filters, names, asked)
         # Naming an agency makes "责任单位" part of the description, not the thing asked.
         agency_reading = q.scores.get("responsibility_agency", 0) >= q.scores.get("responsibility_task", 0) - 3
         if names and (q.kind in ("responsibility_agency", "general", "comparison", "figure") or agency_reading) \
                 and _asks_tasks(q) and not _names_task(q):
             return compose.agency_tasks(self, q, names, asked)
         if q.kind == "responsibility_task":
-            return compose.task_agencies(self, q, filters, names)
+            return compose.task_agencies(self, q, filters, names, asked)
         if q.kind == "comparison":
             return compose.comparison(self, q, docs, filters)
         if q.kind == "eligibility":
@@ -174,10 +174,13 @@ class Engine:
             return found
         return compose.extractive(self, q, filters, docs)
 
+    def _allowed(self, filters: Filters) -> list[Document]:
+        return [d for d in self.index.documents.values() if filters.allows(d)]
+
     def _scope(self, q: Question, filters: Filters) -> list[Document]:
-        """Plans the question names (by period, place, level or round), within the user's filters."""
-        docs = [d for d in self.index.documents.values() if filters.allows(d)]
-        return self.plans.named(q, docs)
+        """Plans the question names (by period, place, level or round), within the user's filters.
+        A part of a compound question names its own plan only explicitly; else it keeps the whole's."""
+        return self.plans.named(q, self._allowed(filters))
 
     def _refusal_reason(self, q: Question, docs: list[Document]) -> str | None:
         """Why the plans cannot answer, decided before retrieval (None: try to answer)."""
@@ -217,6 +220,10 @@ class Engine:
         text = "\n".join(kept)
         used = {int(n) for n in re.findall(r"\[(\d+)\]", text)}
         citations = [c for c in numbered.values() if c.n in used]
+        contexts = list(contexts)  # what the answer used is among its contexts
+        for citation in citations:
+            if all(c.clause_id != citation.clause.clause_id for c in contexts):
+                contexts.append(citation.clause)
         if q.lang == "zh-Hant":
             text = compose.to_traditional(text)
         related = [] if citations else [h.clause for h in self.search(q.text, filters, k=RELATED_K)]

@@ -23,9 +23,10 @@ def parts(question: str) -> list[str]:
     found: list[str] = []
     context = ""
     for segment in _segments(question):
-        if not _asks(segment) and not found and len(_segments(question)) > 1:
-            context += segment  # "我想了解昌平的计划。" sets the scene for what follows
-            continue
+        if not _asks(segment) and len(_segments(question)) > 1:
+            if not found:
+                context += segment  # "我想了解某区的计划。" sets the scene for what follows
+            continue  # a statement or an instruction after a question asks nothing
         for piece in _sequence(segment):
             for item in _enumeration(piece):
                 if found and _elliptic(item):

@@ -57,9 +57,10 @@ def asserted(folded_question: str) -> list[tuple[Fact, list[str]]]:
     """Figures the question asserts, each with the phrases around it that may name its
     indicator (the question read by the same extractor as the plans)."""
     out = []
-    for fact in extract(folded_question):
-        if re.fullmatch(r"(19|20)\d{2}", fact.value):
-            continue
+    found = [f for f in extract(folded_question) if not re.fullmatch(r"(19|20)\d{2}", f.value)]
+    for i, fact in enumerate(found):
+        if i + 1 < len(found) and found[i + 1].text == fact.text:
+            continue  # "超100亿企业达13家": the first figure defines what the second one counts
         at = folded_question.find(fact.value)
         before = re.split(r"[，,。；;？?！!]", folded_question[max(0, at - WINDOW): at])[-1]
         after = re.split(r"[，,。；;？?！!]", folded_question[at + len(fact.value): at + len(fact.value) + WINDOW])[0]

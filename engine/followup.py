@@ -1,4 +1,4 @@
-"""Follow-up questions: "那通州呢？", "它的责任单位是谁？", "2018年那版呢？" take their topic and
+"""Follow-up questions: "那X区呢？", "它的责任单位是谁？", "2018年那版呢？" take their topic and
 reading from the conversation so far, so each is answered as the full question it stands for.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ def resolve(question: str, history: list[str], plans: PlanNames) -> str:
     subject = _subject(question)
     if PRONOUN_RE.search(subject):  # "它的责任单位是谁": the previous topic, this question's ask
         return f"{previous.rstrip('？?。. ')}，{subject}"
-    if plans.mentions(fold(subject)):  # "那通州呢": the previous question about another plan
+    if plans.mentions(fold(subject)):  # "那X区呢": the previous question about another plan
         return f"{subject}的{plans.strip(previous)}" if not subject.endswith("的") else subject + plans.strip(previous)
     scope = "".join(plans.mentions(fold(previous)))  # "研究型病房呢": same plan, same ask
     from .decompose import borrow_predicate

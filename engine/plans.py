@@ -21,7 +21,7 @@ NICKNAME_MIN_COUNT = 2  # a quoted nickname must recur in its plan (not a one-of
 
 
 def region_aliases(doc: Document) -> list[str]:
-    """Ways a question names a district plan by place: 昌平区, 昌平, changping."""
+    """Ways a question names a district plan by place: X区, X, and X in pinyin."""
     from pypinyin import lazy_pinyin
 
     region = fold(doc.region or "")
@@ -40,13 +40,13 @@ class PlanNames:
 
     def _nicknames(self, doc: Document) -> list[str]:
         """Nicknames a plan uses for its own place: words of its title, or quoted terms that
-        recur in its text, ending in a place-like suffix (副中心, …谷), shared with no other plan."""
+        recur in its text, ending in a place-like suffix (…中心, …谷, …城), shared with no other plan."""
         from index.lexical import _jieba
 
         suffix = knowledge().pattern("nickname_suffixes").pattern
         title = fold(doc.title)
         ends, at = set(), 0
-        for token in _jieba().lcut(title):  # a nickname ends where a word ends (not 北京城|市)
+        for token in _jieba().lcut(title):  # a nickname ends where a word ends (not a suffix inside a longer word)
             at += len(token)
             ends.add(at)
         found = []
@@ -59,16 +59,19 @@ class PlanNames:
         others = "\n".join(fold(d.title) + fold(d.text) for d in self.documents if d.doc_id != doc.doc_id)
         return [w for w in dict.fromkeys(found) if len(w) >= 2 and w not in others]
 
+    def explicit(self, q: Question, pool: list[Document]) -> list[Document]:
+        """The plans of ``pool`` the question names by period or place (not by level or round)."""
+        named = [d for d in pool if d.period_start and (d.period_start, d.period_end) in q.periods]
+        if not q.periods:
+            starts = {int(y) if len(y) == 4 else 2000 + int(y) for y in START_YEAR_RE.findall(q.folded)}
+            named += [d for d in pool if d.period_start in starts]
+        return named + [d for d in pool if any(a in q.low for a in self.aliases[d.doc_id]) and d not in named]
+
     def named(self, q: Question, pool: list[Document]) -> list[Document]:
         """The plans of ``pool`` the question names (empty: it names none)."""
         k = knowledge()
-        periods = q.periods
-        named = [d for d in pool if d.period_start and (d.period_start, d.period_end) in periods]
-        if not periods:
-            starts = {int(y) if len(y) == 4 else 2000 + int(y) for y in START_YEAR_RE.findall(q.folded)}
-            named += [d for d in pool if d.period_start in starts]
         low = q.low
-        named += [d for d in pool if any(a in low for a in self.aliases[d.doc_id])]
+        named = self.explicit(q, pool)
         explicit = list(named)
         for level in ("city", "district"):
             if k.has(f"levels.{level}", low) and not any(d.level == level for d in named):

@@ -45,7 +45,7 @@ def unsupported(sentence: str, sources: list, question: str, agencies: set[str])
     sentence = REFERENCE_RE.sub("", sentence)
     problems = [f"number {n}" for n in sorted(numbers(sentence) - allowed)]
     # A figure with its unit must appear with that unit: "100家" is not supported by "100亿".
-    stated = figures(source) | figures(question)
+    stated = figures(source) | figures(question) | {x for c in clauses for f in c.facts for x in figures(f.value + f.unit)}
     problems += [f"figure {f}" for f in sorted(figures(sentence) - stated)]
     problems += [f"figure {f} bound to another indicator" for f in unbound(sentence, clauses, question)]
     text = fold(sentence)

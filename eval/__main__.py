@@ -11,7 +11,7 @@ from pathlib import Path
 
 from settings import REPO, Settings
 
-DEFAULT_QUESTIONS = REPO / "eval" / "questions.jsonl"
+DEFAULT_QUESTIONS = REPO / "eval" / "gold" / "dev.jsonl"
 
 
 def main(argv: list[str] | None = None) -> int:

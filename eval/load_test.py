@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO))
 
 def questions(n: int) -> list[str]:
     """The first n gold questions, repeated if needed."""
-    lines = (REPO / "eval" / "questions.jsonl").read_text("utf-8").splitlines()
+    lines = (REPO / "eval" / "gold" / "dev.jsonl").read_text("utf-8").splitlines()
     items = [json.loads(line)["question"] for line in lines if line.strip()]
     return [items[i % len(items)] for i in range(n)]
 

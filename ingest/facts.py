@@ -77,8 +77,9 @@ def extract(text: str, table: dict | None = None, heading: str = "", default_yea
 
 
 def _is_year(piece: str, m: re.Match) -> bool:
-    """'2023年' is a date, not a figure (the unit list has no 年, but 2023个 would be odd)."""
-    return bool(re.fullmatch(r"(19|20)\d{2}", m.group("low"))) and not m.group("before")
+    """Not a quantity: a year (2023个 would be odd) or an ordinal (第8项)."""
+    ordinal = m.start() > 0 and piece[m.start() - 1] == "第" and not m.group("before")
+    return ordinal or bool(re.fullmatch(r"(19|20)\d{2}", m.group("low"))) and not m.group("before")
 
 
 def _clean(span: str, stop: re.Pattern) -> str:
