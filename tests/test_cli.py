@@ -29,7 +29,7 @@ def test_ingest_json_lines_have_the_documented_fields():
     lines = _run("ingest", "data/plans", "--json").stdout.splitlines()
     record = json.loads(lines[0])
     for field in ("clause_id", "doc_id", "title", "kind", "path", "heading", "heading_path", "text", "span",
-                  "agencies", "chunk", "chunks", "table"):
+                  "agencies", "chunk", "chunks", "table", "facts"):
         assert field in record and f"`{field}`" in README, field
     assert len(lines) == 131
 
