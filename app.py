@@ -192,10 +192,12 @@ def _chat_tab(gr, state: AppState):
     def chat(message, history, plans, region, in_force):
         from engine import QuestionError
 
+        earlier = [html.unescape(re.sub(r"\\(.)", r"\1", str(m.get("content", ""))))  # literal() undone
+                   for m in history or [] if isinstance(m, dict) and m.get("role") == "user"]
         history = list(history or []) + [{"role": "user", "content": literal(message)}]
         try:
             text = ""
-            for event in state.engine.stream(message, _filters(plans, region, in_force)):
+            for event in state.engine.stream(message, _filters(plans, region, in_force), earlier):
                 if event["type"] == "text":
                     text += event["delta"]
                     yield history + [{"role": "assistant", "content": linked(text)}], gr.skip(), gr.skip()
