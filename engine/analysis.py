@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import re
 
-from ingest.facts import figure_pattern
+from ingest.facts import figure_pattern, unit_alternation
 from ingest.text import fold
 
 from .knowledge import knowledge
@@ -29,11 +29,7 @@ EN_FIGURE_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:[a-z-]+ ){0,3}?"
                           r"platforms?|applications?|projects?|billion yuan|mu|%)")
 
 
-def _units() -> str:
-    return "|".join(sorted(map(re.escape, knowledge().words("units")), key=len, reverse=True))
-
-
-FIGURE_UNITS = _units()
+FIGURE_UNITS = unit_alternation()
 NUMBER_UNIT_RE = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?)\s*({FIGURE_UNITS})")
 
 

@@ -96,13 +96,12 @@ def premise_verdict(engine, q: Question, hits, docs: list[Document], filters: Fi
     """对 / 不对，计划写的是… / 计划未写明: each asserted figure judged only against the value the
     plans bind to the same indicator, never against a neighbour in the same sentence."""
     lang = "en" if q.lang == "en" else "zh"
-    pool = engine.index.records(doc_ids={d.doc_id for d in docs} or {d for d in engine.index.documents
-                                                                     if filters.allows(engine.index.documents[d])})
+    pool = engine.index.records(doc_ids={d.doc_id for d in docs or engine.allowed(filters)})
     draft = Draft("false_premise", contexts=[h.clause for h in hits])
     claims = figures.asserted(q.folded) if lang == "zh" else [
         (Fact("", "", n, float(n), float(n), u, None, n), [q.folded, *engine.phrases(q)]) for n, u in q.figures]
     for claim, phrases in claims:
-        match = figures.best(pool, phrases + engine.phrases(q), claim.unit)
+        match = figures.best(pool, phrases, claim.unit)
         said = f"{claim.value}{claim.unit}" if lang == "zh" else claim.value
         if not match or match.score < figures.SAME_INDICATOR:
             name = max((p for p in phrases[1:] if p), key=len, default=claim.indicator) if lang == "zh" else q.text
@@ -323,7 +322,7 @@ def _offer(clause: Clause, best: str, tokens: set[str]) -> str:
     return trim(best, tokens, False)
 
 
-def clause_lookup(engine, q: Question, docs: list[Document], filters: Filters) -> Draft | None:
+def clause_lookup(engine, q: Question, filters: Filters) -> Draft | None:
     """'What does clause 8 / 三、（二）3. / the task named X say': the clause's full text."""
     hits = engine.search(q.text, filters)
     named = _named_clauses(engine, q, filters, hits)
@@ -345,8 +344,7 @@ def _named_clauses(engine, q: Question, filters: Filters, hits) -> list[Clause]:
     path = re.search(r"[一二三四五六七八九十]+、\s*[(（][一二三四五六七八九十]+[)）]\s*\d*\.?", q.folded)
     number = re.search(r"第\s*(\d+)\s*[条项个]|任务\s*(\d+)|(\d+)\s*号任务|item\s*(\d+)|task\s*(\d+)|"
                        r"第([一二三四五六七八九十]+)[条项个]", q.folded, re.I)
-    candidates = engine.index.records(doc_ids={d for d in engine.index.documents
-                                               if filters.allows(engine.index.documents[d])}, first_chunks=True)
+    candidates = engine.index.records(doc_ids={d.doc_id for d in engine.allowed(filters)}, first_chunks=True)
     if path:
         want = re.sub(r"\s", "", path.group(0)).replace("(", "（").replace(")", "）")
         matches = [c for c in candidates if c.path.startswith(want)]

@@ -8,6 +8,7 @@ against the clauses it cites (engine.verify) before anything is returned.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 import re
 import time
 from functools import cached_property
@@ -106,7 +107,7 @@ class Engine:
             q = analyse(piece)
             if not q.scores:  # "B是多少" inherits the reading of the whole message
                 q.kind, q.scores = whole.kind, whole.scores
-            own = self.plans.explicit(q, self._allowed(filters)) if docs else self._scope(q, filters)
+            own = self.plans.explicit(q, self.allowed(filters)) if docs else self._scope(q, filters)
             q.quantity = q.quantity or (whole.quantity if not q.scores else None)
             part = self._answer(q, filters, own or docs)
             draft.sentences.append((knowledge().say("part_head", lang, part=piece.strip()), []))
@@ -170,17 +171,18 @@ class Engine:
             return compose.comparison(self, q, docs, filters)
         if q.kind == "eligibility":
             return compose.eligibility(self, q, filters)
-        if q.kind == "clause" and (found := compose.clause_lookup(self, q, docs, filters)):
+        if q.kind == "clause" and (found := compose.clause_lookup(self, q, filters)):
             return found
         return compose.extractive(self, q, filters, docs)
 
-    def _allowed(self, filters: Filters) -> list[Document]:
+    def allowed(self, filters: Filters) -> list[Document]:
+        """The indexed documents the user's filters let through."""
         return [d for d in self.index.documents.values() if filters.allows(d)]
 
     def _scope(self, q: Question, filters: Filters) -> list[Document]:
         """Plans the question names (by period, place, level or round), within the user's filters.
         A part of a compound question names its own plan only explicitly; else it keeps the whole's."""
-        return self.plans.named(q, self._allowed(filters))
+        return self.plans.named(q, self.allowed(filters))
 
     def _refusal_reason(self, q: Question, docs: list[Document]) -> str | None:
         """Why the plans cannot answer, decided before retrieval (None: try to answer)."""
@@ -249,8 +251,6 @@ class Engine:
 def _title_words(documents: list[Document]) -> frozenset[str]:
     """Words that half or more of the indexed titles share (the corpus's generic words:
     its city, its industry, "行动计划"): they name no topic within this corpus."""
-    from collections import Counter
-
     counts = Counter(t for d in documents for t in set(tokenize(d.title)))
     return frozenset(t for t, n in counts.items() if n * 2 >= len(documents) and not t.isdigit())
 

@@ -22,8 +22,9 @@ def parts(question: str) -> list[str]:
     """The atomic questions of ``question`` (itself alone when it asks one thing)."""
     found: list[str] = []
     context = ""
-    for segment in _segments(question):
-        if not _asks(segment) and len(_segments(question)) > 1:
+    segments = _segments(question)
+    for segment in segments:
+        if not _asks(segment) and len(segments) > 1:
             if not found:
                 context += segment  # "我想了解某区的计划。" sets the scene for what follows
             continue  # a statement or an instruction after a question asks nothing

@@ -8,6 +8,7 @@ import re
 from ingest.text import fold
 
 from .analysis import analyse
+from .decompose import borrow_predicate
 from .knowledge import knowledge
 from .plans import PlanNames
 
@@ -25,8 +26,6 @@ def resolve(question: str, history: list[str], plans: PlanNames) -> str:
     if plans.mentions(fold(subject)):  # "那X区呢": the previous question about another plan
         return f"{subject}的{plans.strip(previous)}" if not subject.endswith("的") else subject + plans.strip(previous)
     scope = "".join(plans.mentions(fold(previous)))  # "研究型病房呢": same plan, same ask
-    from .decompose import borrow_predicate
-
     return (f"{scope}，" if scope else "") + borrow_predicate(subject, previous)
 
 

@@ -36,6 +36,7 @@ class PlanNames:
     def __init__(self, documents: list[Document], today: dt.date):
         self.documents = documents
         self.today = today
+        self._folded = {d.doc_id: fold(d.title) + fold(d.text) for d in documents}
         self.aliases = {d.doc_id: region_aliases(d) + self._nicknames(d) for d in documents}
 
     def _nicknames(self, doc: Document) -> list[str]:
@@ -56,7 +57,7 @@ class PlanNames:
                 found += [word[i:] for i in range(len(word) - 2) if not re.search(r"[^\u4e00-\u9fff]", word[i:])]
         quoted = re.findall(rf"“([\u4e00-\u9fff]{{1,6}}(?:{suffix}))”", fold(doc.text))
         found += [w for w in set(quoted) if quoted.count(w) >= NICKNAME_MIN_COUNT]
-        others = "\n".join(fold(d.title) + fold(d.text) for d in self.documents if d.doc_id != doc.doc_id)
+        others = "\n".join(text for doc_id, text in self._folded.items() if doc_id != doc.doc_id)
         return [w for w in dict.fromkeys(found) if len(w) >= 2 and w not in others]
 
     def explicit(self, q: Question, pool: list[Document]) -> list[Document]:

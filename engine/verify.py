@@ -11,6 +11,7 @@ from ingest.text import fold
 from ingest.types import Clause
 
 from .analysis import NUMBER_UNIT_RE
+from .figures import indicator_score
 
 log = logging.getLogger("engine.verify")
 CITE_RE = re.compile(r"\[\d+\]")
@@ -57,8 +58,6 @@ def unsupported(sentence: str, sources: list, question: str, agencies: set[str])
 def unbound(sentence: str, clauses: list[Clause], question: str) -> list[str]:
     """Figures of ``sentence`` that the cited clauses bind to an indicator the sentence does
     not name near the figure ("350家" cited from "国高新企业超350家" but said of 上市挂牌企业)."""
-    from .figures import indicator_score
-
     text = CITE_RE.sub("", fold(sentence)).replace(",", "")
     asked = figures(question)
     out = []

@@ -13,7 +13,7 @@ import re
 from settings import REPO
 
 from .text import fold
-from .types import Fact
+from .types import TRAILING_QUALIFIERS, Fact
 
 LEXICON = REPO / "data" / "knowledge" / "lexicon.json"
 # A piece is the text between separators; a 、 inside “…” joins a name, it does not list.
@@ -24,13 +24,27 @@ ROW_VALUE_COLUMNS = re.compile(r"目标|指标值|数值|\d{4}\s*年")
 
 
 @functools.lru_cache(maxsize=1)
+def _lexicon() -> dict:
+    return json.loads(LEXICON.read_text("utf-8"))
+
+
+def _alternation(words) -> str:
+    """Escaped alternatives, longest first (亿元 before 亿)."""
+    return "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+
+
+def unit_alternation() -> str:
+    """The figure units of the lexicon as one regex alternation, longest first."""
+    return _alternation(_lexicon()["units"])
+
+
+@functools.lru_cache(maxsize=1)
 def _vocabulary() -> tuple[re.Pattern, re.Pattern]:
     """(figure, stop) patterns from the lexicon."""
-    lexicon = json.loads(LEXICON.read_text("utf-8"))
-    units = "|".join(sorted(map(re.escape, lexicon["units"]), key=len, reverse=True))
-    quals = lexicon["qualifiers"]
-    before = "|".join(sorted((re.escape(q) for q in quals if q not in ("左右", "以上", "以内", "余")), key=len, reverse=True))
-    after = "左右|以上|以内|余"
+    lexicon = _lexicon()
+    units = unit_alternation()
+    before = _alternation(q for q in lexicon["qualifiers"] if q not in TRAILING_QUALIFIERS)
+    after = _alternation(TRAILING_QUALIFIERS)
     figure = re.compile(rf"(?P<before>(?:{before})\s*)?(?P<low>\d+(?:\.\d+)?)(?:\s*[-—–~～至到]\s*(?P<high>\d+(?:\.\d+)?))?"
                         rf"\s*(?P<unit>{units})(?P<after>{after})?")
     stop = re.compile("|".join(f"(?:{p})" for p in lexicon["figure_stop"]))
@@ -49,7 +63,6 @@ def extract(text: str, table: dict | None = None, heading: str = "", default_yea
     figure, stop = _vocabulary()
     facts: list[Fact] = []
     folded = fold(text)
-    year = default_year
     for piece_match in PIECE_RE.finditer(folded):
         piece = piece_match.group(0)
         offset = piece_match.start()
@@ -86,10 +99,10 @@ def _clean(span: str, stop: re.Pattern) -> str:
     """An indicator candidate without scope phrases, leading verbs, quotes and particles."""
     span = re.sub(r"[“”\"'‘’《》()（）]", "", span).strip()
     for _ in range(3):
-        stripped = stop.sub("", span, count=1).strip() if stop.search(span) and stop.search(span).start() == 0 else span
-        if stripped == span:
+        m = stop.match(span)
+        if not m or not m.group(0):
             break
-        span = stripped
+        span = span[m.end():].strip()
     return re.sub(r"^(的|为|是|和|及|与)|(的|为|是|达|到|共|约|有)$", "", span).strip()
 
 

@@ -67,6 +67,10 @@ class Document:
         return cls(**data)
 
 
+# Qualifiers printed after the figure ("20个左右", "10%以上"); every other one comes before it.
+TRAILING_QUALIFIERS = ("左右", "以上", "以内", "余")
+
+
 @dataclasses.dataclass
 class Fact:
     """A figure of a clause bound to the indicator it measures: 上市挂牌企业 超 20 家 (2028)."""
@@ -82,7 +86,7 @@ class Fact:
 
     def stated(self) -> str:
         """The figure as a reader should see it: 超20家, 3—5个, 20个左右."""
-        lead = self.qualifier if self.qualifier not in ("左右", "以上", "以内", "余") else ""
+        lead = self.qualifier if self.qualifier not in TRAILING_QUALIFIERS else ""
         tail = self.qualifier if lead == "" else ""
         return f"{lead}{self.value}{self.unit}{tail}"
 
