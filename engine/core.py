@@ -73,7 +73,7 @@ class Engine:
         its reading and topic from them."""
         start = time.perf_counter()
         question = _check_question(question)
-        earlier = [_check_question(str(h)) for h in history if h and str(h).strip()][-3:]
+        earlier = [q for q in map(_usable, history) if q][-3:]
         text = followup.resolve(question, earlier, self.plans)
         whole = analyse(text)
         docs = self._scope(whole, filters)
@@ -281,6 +281,15 @@ def _check_question(question: str) -> str:
         raise QuestionError(f"the question is {len(text)} characters long; the limit is {MAX_QUESTION_CHARS}. "
                             "Ask one shorter question at a time.")
     return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", text)
+
+
+def _usable(earlier) -> str | None:
+    """An earlier message as context, or None when it was unusable (empty, too long): a
+    question the user could not ask is no context for the next one, and no error either."""
+    try:
+        return _check_question(str(earlier or ""))
+    except QuestionError:
+        return None
 
 
 def _names_task(q: Question) -> bool:

@@ -104,6 +104,11 @@ def test_follow_up_questions_reuse_the_previous_question(engine):
     assert "市经济和信息化局" in answer.text and answer.citations[0].clause.path == "二、（三）8."
 
 
+def test_an_unusable_earlier_message_is_no_context_and_no_error(engine):
+    answer = engine.ask("昌平的计划里上市挂牌企业目标是多少？", history=["？？？", "长" * 600, None, 7])
+    assert not answer.refused and "超20家" in answer.text
+
+
 def test_plans_are_recognised_by_the_names_people_use(engine):
     for question, title in [("21-23那轮新增上市企业目标多少？", "2021—2023"), ("上一轮市级计划新增上市企业多少？", "2018—2020"),
                             ("生命谷那份计划上市挂牌企业目标？", "2026—2028"), ("副中心的总产值目标多少？", "2023-2025")]:
