@@ -17,8 +17,12 @@ from ingest.text import fold
 from .knowledge import knowledge
 
 PERIOD_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[-—–~～至到]\s*((?:19|20)?\d{2})(?!\d)")
-# "21-23那轮", "24到26年": a two-digit period names a plan when a plan word follows.
-SHORT_PERIOD_RE = re.compile(r"(?<![\d.])([1-4]\d)\s*[-—–~～至到]\s*([1-4]\d)(?=\s*(?:年|那|版|轮|计划|期|的|这))")
+# "21-23那轮", "24到26年": a two-digit period names a plan when a plan word follows it, or
+# when it stands in a list of such periods ("18-20和21-23这两轮", "计划（18-20、21-23）").
+SHORT_PERIOD_RE = re.compile(r"(?<![\d.])([1-4]\d)\s*[-—–~～至到]\s*([1-4]\d)(?![\d.])")
+PLAN_AFTER_RE = re.compile(r"\s*(?:年|那|版|轮|计划|期|的|这)")
+PLAN_BEFORE_RE = re.compile(r"(?:计划|方案|规划|版本|轮次?)[(（:：\s]*$")
+LIST_GAP_RE = re.compile(r"\s*(?:[和与及跟、,，/]|以及)\s*")
 DATE_YM_RE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?")
 YEAR_RE = re.compile(r"(?<!\d)(20\d{2}|19\d{2})(?!\d)")
 # English counts carry their Chinese measure word, so a false premise in English can be checked too.
@@ -68,7 +72,7 @@ def analyse(question: str) -> Question:
         start, end = int(a), int(b) if len(b) == 4 else int(a[:2] + b)
         if start < end:
             periods.append((start, end))
-    periods += [(2000 + int(a), 2000 + int(b)) for a, b in SHORT_PERIOD_RE.findall(folded) if int(a) < int(b)]
+    periods += [(2000 + int(m.group(1)), 2000 + int(m.group(2))) for m in short_periods(folded)]
     figures = [(m.group("low"), m.group("unit")) for m in figure_pattern().finditer(folded)
                if not re.fullmatch(r"(19|20)\d{2}", m.group("low")) and not folded[:m.start()].endswith("第")]
     figures = figures or [(n, _en_unit(u)) for n, u in EN_FIGURE_RE.findall(low)]
@@ -77,6 +81,21 @@ def analyse(question: str) -> Question:
                     quantity=_quantity(low), asks_actual=k.has("actual_results", low), periods=periods,
                     years=[int(y) for y in YEAR_RE.findall(folded)], date=_asked_date(folded),
                     figures=figures, premise=premise, scores=scores)
+
+
+def short_periods(folded: str) -> list[re.Match]:
+    """Two-digit periods that name plans: a plan word next to the list they stand in."""
+    found = [m for m in SHORT_PERIOD_RE.finditer(folded) if int(m.group(1)) < int(m.group(2))]
+    lists, current = [], []
+    for m in found:  # runs of periods joined by 和/、/,
+        if current and not LIST_GAP_RE.fullmatch(folded[current[-1].end():m.start()]):
+            lists.append(current)
+            current = []
+        current.append(m)
+    lists += [current] if current else []
+    return [m for run in lists if PLAN_AFTER_RE.match(folded, run[-1].end()) or any(
+        PLAN_AFTER_RE.match(folded, m.end()) for m in run) or PLAN_BEFORE_RE.search(folded[:run[0].start()])
+        for m in run]
 
 
 def readings(low: str) -> dict[str, float]:

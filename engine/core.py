@@ -7,6 +7,7 @@ against the clauses it cites (engine.verify) before anything is returned.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
 import re
@@ -93,9 +94,36 @@ class Engine:
         return Filters(plans=tuple(d.doc_id for d in docs)) if docs else filters
 
     def _answer(self, q: Question, filters: Filters, docs: list[Document]) -> compose.Draft:
-        """The draft for one atomic question within the plans it names."""
+        """The draft for one atomic question within the plans it names; a question that names
+        several plans (or compares the ones it names) is answered for each plan in turn."""
         reason = self._refusal_reason(q, docs)
-        return compose.Draft.refuse(reason) if reason else self._build(q, self._scoped(docs, filters), docs)
+        if reason:
+            return compose.Draft.refuse(reason)
+        if len(docs) >= 2 and q.kind != "eligibility" and (
+                q.scores.get("comparison") or len(self.plans.explicit(q, docs)) >= 2):
+            return self._per_plan(q, docs)
+        return self._build(q, self._scoped(docs, filters), docs)
+
+    def _per_plan(self, q: Question, docs: list[Document]) -> compose.Draft:
+        """One answer per plan, under the plan's name: a comparison is the same question asked
+        of every plan it names, each cell answered (or declared absent) on its own."""
+        own = dataclasses.replace(q, scores={k: v for k, v in q.scores.items() if k != "comparison"})
+        own.kind = max(own.scores, key=own.scores.get) if own.scores else "general"
+        lang = "en" if q.lang == "en" else "zh"
+        draft = compose.Draft("comparison")
+        answered = 0
+        for doc in docs:
+            part = self._build(own, Filters(plans=(doc.doc_id,)), [doc])
+            draft.sentences.append((knowledge().say("part_head", lang, part=f"《{doc.title}》"), []))
+            if part.refusal:
+                draft.sentences.append((knowledge().say("part_absent", lang), []))
+                draft.notes.append(f"{doc.doc_id}: {part.refusal}")
+                continue
+            answered += 1
+            draft.sentences.extend(part.sentences)
+            draft.contexts.extend(part.contexts)
+            draft.verdicts.extend(part.verdicts)
+        return draft if answered else compose.Draft.refuse("; ".join(draft.notes))
 
     def _compound(self, whole: Question, pieces: list[str], filters: Filters, docs: list[Document]) -> compose.Draft:
         """Every part answered on its own, under a heading naming the part; a part the plans

@@ -13,7 +13,7 @@ from collections import defaultdict
 from ingest.text import fold
 from ingest.types import Document
 
-from .analysis import SHORT_PERIOD_RE, Question
+from .analysis import Question, short_periods
 from .knowledge import knowledge
 
 START_YEAR_RE = re.compile(r"(?<![\d.])((?:19|20)?\d{2})\s*年?\s*(?:的|那|这)?\s*(?:版|轮|份|个计划|那份|的计划|计划)")
@@ -113,7 +113,8 @@ class PlanNames:
 
         k = knowledge()
         low = folded.lower()
-        spans = [m.group(0) for rx in (PERIOD_RE, SHORT_PERIOD_RE, START_YEAR_RE) for m in rx.finditer(low)]
+        spans = [m.group(0) for rx in (PERIOD_RE, START_YEAR_RE) for m in rx.finditer(low)]
+        spans += [m.group(0) for m in short_periods(low)]
         spans += [a for aliases in self.aliases.values() for a in aliases if a in low]
         for key in ("levels.city", "levels.district", "rounds.previous", "rounds.latest"):
             spans += [m.group(0) for m in k.pattern(key).finditer(low)]
