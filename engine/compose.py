@@ -57,6 +57,10 @@ def extractive(engine, q: Question, filters: Filters, docs: list[Document] = ())
     en = q.lang == "en"
     if q.premise and q.figures:
         return premise_verdict(engine, q, hits, docs, filters)
+    if q.figures and q.kind not in ("figure", "table") and figures.stated_as_fact(q.folded):
+        check = premise_verdict(engine, q, hits, docs, filters, loose=False)  # "要建50个X，为啥这么多？"
+        if "wrong" in check.verdicts:
+            return check
     ranked = _rank_sentences(engine, q, hits[:8], want_number)
     clause, sentence, score = ranked[0]
     if not en and score <= 0:
@@ -92,9 +96,10 @@ def _fact_lead(engine, q: Question, hits, clause: Clause):
             [(match.clause, match.fact.text)])
 
 
-def premise_verdict(engine, q: Question, hits, docs: list[Document], filters: Filters) -> Draft:
+def premise_verdict(engine, q: Question, hits, docs: list[Document], filters: Filters, loose: bool = True) -> Draft:
     """对 / 不对，计划写的是… / 计划未写明: each asserted figure judged only against the value the
-    plans bind to the same indicator, never against a neighbour in the same sentence."""
+    plans bind to the same indicator, never against a neighbour in the same sentence (``loose``:
+    also the one figure of its unit in the best clauses that the question names loosely)."""
     lang = "en" if q.lang == "en" else "zh"
     pool = engine.index.records(doc_ids={d.doc_id for d in docs or engine.allowed(filters)})
     draft = Draft("false_premise", contexts=[h.clause for h in hits])
@@ -102,8 +107,12 @@ def premise_verdict(engine, q: Question, hits, docs: list[Document], filters: Fi
         (Fact("", "", n, float(n), float(n), u, None, n), [q.folded, *engine.phrases(q)]) for n, u in q.figures]
     for claim, phrases in claims:
         match = figures.best(pool, phrases, claim.unit)
+        if (not match or match.score < figures.SAME_INDICATOR) and loose:
+            match = figures.only_of_unit([h.clause for h in hits[:2]], phrases, claim)
+        elif match and match.score < figures.SAME_INDICATOR:
+            match = None
         said = f"{claim.value}{claim.unit}" if lang == "zh" else claim.value
-        if not match or match.score < figures.SAME_INDICATOR:
+        if not match:
             name = max((p for p in phrases[1:] if p), key=len, default=claim.indicator) if lang == "zh" else q.text
             draft.sentences.append((knowledge().say("premise_unstated", lang, indicator=_clip(name), asserted=said), []))
             draft.verdicts.append("unstated")

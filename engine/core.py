@@ -186,7 +186,8 @@ class Engine:
         if q.kind == "time":
             return dates.time_answer(self, q, docs)
         names, asked = self.agencies.resolve(q.folded)
-        if names and knowledge().has("premise", q.low) and not q.figures and _names_task(q):
+        if names and knowledge().has("premise", q.low) and not q.figures and (
+                _names_task(q) or not knowledge().has("list_ask", q.low)):  # "X那条是某局牵头的吧？"
             return compose.task_agencies(self, q, filters, names, asked)
         # Naming an agency makes "责任单位" part of the description, not the thing asked.
         agency_reading = q.scores.get("responsibility_agency", 0) >= q.scores.get("responsibility_task", 0) - 3
@@ -257,7 +258,8 @@ class Engine:
         if q.lang == "zh-Hant":
             text = compose.to_traditional(text)
         related = [] if citations else [h.clause for h in self.search(q.text, filters, k=RELATED_K)]
-        return Answer(q.text, text, False, draft.kind, citations, contexts, related=related,
+        declined = not citations and bool(draft.verdicts) and set(draft.verdicts) == {"unstated"}
+        return Answer(q.text, text, declined, draft.kind, citations, contexts, related=related,
                       settings_hash=self.settings.hash(), lang=q.lang, failed_checks=failures)
 
     def _refusal(self, q: Question, filters: Filters, contexts: list[Clause], why: list[str]) -> Answer:

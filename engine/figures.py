@@ -14,6 +14,8 @@ from ingest.types import Clause, Fact
 SAME_INDICATOR = 0.6   # indicator score above which a fact measures what the question names
 LEAD_MIN = 0.75        # a figure question gets a one-line lead only when this sure
 WINDOW = 12            # characters around an asserted figure that may name its indicator
+LOOSE_INDICATOR = 0.3  # a loosely named indicator binds only as the one figure of its unit in the best clauses
+TYPO_WEIGHT = 0.8     # an indicator named with one character mistyped still binds
 SHORT_INDICATOR = 3    # indicators of fewer bigrams than this are discounted (too generic)
 UNIT_FAMILIES = [{"亿元", "亿"}, {"万元", "元"}, {"个", "项", "款", "种"}, {"家", "所"}]
 
@@ -39,13 +41,29 @@ def indicator_score(indicator: str, phrases: list[str]) -> float:
     ind = bigrams(indicator)
     if not ind:
         return 0.0
+    chars = set("".join(ind))
     best = 0.0
     for phrase in phrases:
         grams = bigrams(phrase)
         shared = len(ind & grams)
         if shared:
-            best = max(best, shared / len(ind) + 0.25 * shared / len(grams))
+            best = max(best, shared / len(ind) + 0.25 * shared / len(grams),
+                       TYPO_WEIGHT * len(chars & set("".join(grams))) / len(chars) if shared >= 2 else 0.0)
     return best * min(1.0, len(ind) / SHORT_INDICATOR)
+
+
+def stated_as_fact(folded_question: str) -> bool:
+    """Whether the question states a figure as a fact before asking something else: the figure
+    ends a clause ("要建50个创新平台，这个数…", "达到200家，靠什么实现"), rather than describing
+    what is asked about ("年销售50亿元以上的企业有几家")."""
+    for fact in extract(folded_question):
+        at = folded_question.find(fact.value)
+        rest = folded_question[at + len(fact.value):]
+        end = re.search(r"[，,。；;？?！!]", rest)
+        clause_rest = rest[: end.start()] if end else rest
+        if end and end.group(0) not in "？?" and "的" not in clause_rest and not re.fullmatch(r"(19|20)\d{2}", fact.value):
+            return True
+    return False
 
 
 def same_unit(a: str, b: str) -> bool:
@@ -78,6 +96,21 @@ def best(clauses: list[Clause], phrases: list[str], unit: str | None = None) -> 
             if found is None or score > found.score:
                 found = Match(fact, clause, score)
     return found if found and found.score > 0 else None
+
+
+def only_of_unit(clauses: list[Clause], phrases: list[str], claim: Fact) -> Match | None:
+    """The one fact of ``clauses`` measured in ``unit``'s family whose indicator the phrases
+    name at least loosely, when no other figure of that unit (and of the claim's target year,
+    if it names one) is named even half as well
+    ("产业…1000亿" and 产业规模 800亿元 beside a firm's 10亿元 revenue); None when several
+    are (a list of counts is never judged by a loose name)."""
+    found = [Match(f, c, indicator_score(f.indicator, phrases)) for c in clauses for f in c.facts
+             if same_unit(f.unit, claim.unit) and not (claim.year and f.year and f.year != claim.year)]
+    found = list({(m.fact.text, m.fact.value): m for m in found}.values())
+    named = [m for m in found if m.score >= LOOSE_INDICATOR]
+    if len(named) != 1 or any(m.score > named[0].score / 2 for m in found if m is not named[0]):
+        return None
+    return named[0]
 
 
 def holds(claim: Fact, fact: Fact) -> bool:

@@ -25,7 +25,7 @@ def resolve(question: str, history: list[str], plans: PlanNames) -> str:
         return f"{previous.rstrip('？?。. ')}，{subject}"
     if plans.mentions(fold(subject)):  # "那X区呢": the previous question about another plan
         return f"{subject}的{plans.strip(previous)}" if not subject.endswith("的") else subject + plans.strip(previous)
-    scope = "".join(plans.mentions(fold(previous)))  # "研究型病房呢": same plan, same ask
+    scope = "".join(plans.mentions(fold(previous)))  # "X平台呢": same plan, same ask
     return (f"{scope}，" if scope else "") + borrow_predicate(subject, previous)
 
 

@@ -47,6 +47,7 @@ class Cleaned:
 def clean(raw: str) -> Cleaned:
     """Turn raw extracted text into clean paragraphs."""
     lines = _flatten_tables(raw.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    lines = _delimited_rows(lines)
     kept, dropped, truncated = [], [], False
     for line in lines:
         stripped = line.strip(" \u3000\u00a0\ufeff") if "\t" in line else line.strip()
@@ -97,6 +98,34 @@ def _flatten_tables(lines: list[str]) -> list[str]:
         if row:
             rows.append(row)
         out.extend("\t".join(re.sub(r"\s+", "", c) for c in r) + "\t" * (len(r) == 1) for r in rows)
+    return out
+
+
+CELL_BAR_RE = re.compile(r"\s*[|｜]\s*")
+RULE_ROW_RE = re.compile(r"^[|｜]?\s*:?-{3,}:?\s*([|｜]\s*:?-{3,}:?\s*)*[|｜]?$")
+TABLE_MIN_ROWS = 2
+
+
+def _delimited_rows(lines: list[str]) -> list[str]:
+    """Rows of a table drawn with bars ('a | b | c', markdown '|a|b|') as tab-separated rows,
+    the form the structure parser reads; a markdown rule row is dropped. A run of at least
+    ``TABLE_MIN_ROWS`` lines with the same number of cells counts, so a stray bar in prose does not."""
+    def cells(line: str) -> list[str]:
+        return CELL_BAR_RE.split(line.strip().strip("|｜").strip())
+
+    out, i = [], 0
+    while i < len(lines):
+        line = lines[i]
+        if len(cells(line)) < 3 or "\t" in line:
+            out.append(line)
+            i += 1
+            continue
+        width, run = len(cells(line)), []
+        while i < len(lines) and (len(cells(lines[i])) == width or RULE_ROW_RE.match(lines[i].strip())):
+            if not RULE_ROW_RE.match(lines[i].strip()):
+                run.append("\t".join(cells(lines[i])))
+            i += 1
+        out.extend(run if len(run) >= TABLE_MIN_ROWS else lines[i - len(run): i])
     return out
 
 

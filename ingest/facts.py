@@ -103,21 +103,28 @@ def _clean(span: str, stop: re.Pattern) -> str:
         if not m or not m.group(0):
             break
         span = span[m.end():].strip()
+    qualifiers = _alternation(_lexicon()["qualifiers"])
+    span = re.sub(rf"(?:(?:{qualifiers}|要|将)\s*)+$", "", span).strip()  # "产业规模力争(突破800亿元)"
     return re.sub(r"^(的|为|是|和|及|与)|(的|为|是|达|到|共|约|有)$", "", span).strip()
 
 
 def _row_facts(table: dict, heading: str, default_year: int | None) -> list[Fact]:
-    """A table row: indicator from its label, value from the target column, unit from 单位."""
+    """A table row: indicator from its label, one value per target column (2025年, 2027年,
+    目标), unit from 单位 or from the label's bracket ("产业规模（亿元）")."""
     cells = dict(zip(table.get("columns", []), table.get("cells", [])))
-    unit = next((v for c, v in cells.items() if "单位" in fold(c)), "")
-    value_col = next((c for c in reversed(list(cells)) if ROW_VALUE_COLUMNS.search(fold(c))
-                      and re.fullmatch(r"[\d.]+(?:[-—–][\d.]+)?", cells[c] or "")), None)
-    if not value_col:
-        return []
-    raw = cells[value_col]
-    low, _, high = re.sub(r"[-—–]", "—", raw).partition("—")
-    years = YEAR_RE.findall(fold(value_col)) or YEAR_RE.findall(fold(table.get("caption", "")))
-    indicator = re.sub(r"[“”\"]", "", heading).strip()
-    return [Fact(indicator=indicator, qualifier="", value=raw, low=float(low), high=float(high or low), unit=unit,
-                 year=int(years[-1]) if years else default_year,
-                 text=f"{heading}（单位：{unit}）{value_col}：{raw}" if unit else f"{heading} {value_col}：{raw}")]
+    label = re.sub(r"[“”\"]", "", heading).strip()
+    bracket = re.search(r"[(（]([^()（）]{1,6})[)）]\s*$", label)
+    unit = next((v for c, v in cells.items() if "单位" in fold(c) and "责任" not in fold(c)), "") or (
+        bracket.group(1) if bracket else "")
+    indicator = label[: bracket.start()].strip() if bracket else label
+    facts = []
+    for column, raw in cells.items():
+        if not (ROW_VALUE_COLUMNS.search(fold(column)) and re.fullmatch(r"[\d.]+(?:[-—–][\d.]+)?", fold(raw or ""))):
+            continue
+        raw = fold(raw)
+        low, _, high = re.sub(r"[-—–]", "—", raw).partition("—")
+        years = YEAR_RE.findall(fold(column)) or YEAR_RE.findall(fold(table.get("caption", "")))
+        facts.append(Fact(indicator=indicator, qualifier="", value=raw, low=float(low), high=float(high or low),
+                          unit=unit, year=int(years[-1]) if years else default_year,
+                          text=f"{indicator}（单位：{unit}）{column}：{raw}" if unit else f"{indicator} {column}：{raw}"))
+    return facts

@@ -20,7 +20,7 @@ from .errors import IngestError
 from .facts import extract as extract_facts
 from .loaders import SUPPORTED, load_file
 from .metadata import Metadata, extract_metadata, find_layout
-from .structure import Node, parse_structure, responsible_units, uses_comma_separator
+from .structure import Node, parse_structure, responsible_units, row_units, uses_comma_separator
 from .text import content_key, match_key
 from .types import Clause, Document
 
@@ -173,7 +173,8 @@ def _clauses(doc: Document, source: Source, chunk_chars: int) -> list[Clause]:
         base_id = f"{doc.doc_id}:{node.path}"
         clause_id = base_id if base_id not in seen else f"{base_id}~{node.start}"
         seen.add(clause_id)
-        agencies = responsible_units(text, comma) if node.kind == "clause" else []
+        agencies = responsible_units(text, comma) if node.kind == "clause" else (
+            row_units(node.table, comma) if node.table else [])
         pieces = _split(text, chunk_chars) if node.text is None else [(text, 0)]
         for k, (piece, at) in enumerate(pieces):
             records.append(Clause(

@@ -26,6 +26,8 @@ MARKERS = [  # (level, pattern on folded text, canonical label from the number)
 HEADING_MAX = 40
 TABLE_CAPTION_RE = re.compile(r"^(表\s*\d*|附表\s*\d*)|表$")
 RESP_LABEL_RE = re.compile(r"[(（]\s*(责任单位|牵头单位|责任部门|牵头部门|实施单位)\s*[:：]")
+# "牵头单位：…；配合单位：…" on a line of its own, without brackets
+RESP_LINE_RE = re.compile(r"(?:^|\n)\s*(责任单位|牵头单位|责任部门|牵头部门|实施单位)\s*[:：]")
 ROW_LABEL_COLUMNS = re.compile(r"^(序号|编号|No\.?)$", re.I)
 NAME_COLUMNS = re.compile(r"指标|项目|名称|内容")
 
@@ -144,6 +146,16 @@ def _table_rows(paras: list[str], caption_i: int, end: int, stack) -> list[Node]
     return nodes
 
 
+def _unit_lists(folded: str):
+    """(start, end) of every 责任单位 list in ``folded``: "（责任单位：…）" up to its closing
+    bracket, or a "牵头单位：…" line up to the line's end."""
+    for m in RESP_LABEL_RE.finditer(folded):
+        yield m.end(), _closing_bracket(folded, m.start())
+    for m in RESP_LINE_RE.finditer(folded):
+        end = folded.find("\n", m.end())
+        yield m.end(), end if end >= 0 else len(folded)
+
+
 def responsible_units(text: str, comma_separated: bool) -> list[str]:
     """The 责任单位 list of a clause, split by the document's own separator convention.
 
@@ -152,23 +164,33 @@ def responsible_units(text: str, comma_separated: bool) -> list[str]:
     """
     folded = fold(text)
     units: list[str] = []
-    for m in RESP_LABEL_RE.finditer(folded):
-        close = _closing_bracket(folded, m.start())
-        for segment in re.split(r"[;；]", text[m.end(): close]):
+    for start, end in _unit_lists(folded):
+        for segment in re.split(r"[;；]", text[start:end]):
             segment = re.sub(r"^\s*(配合单位|参与单位|协办单位)\s*[:：]", "", segment)
             separators = r"[,，]" if comma_separated else r"[,，、]"
             units.extend(u.strip(" 。.") for u in re.split(separators, segment) if u.strip(" 。."))
     return units
 
 
+def row_units(table: dict, comma_separated: bool) -> list[str]:
+    """The agencies of a table row's 责任单位 (牵头单位…) column."""
+    label = re.compile(r"(责任|牵头|实施)(单位|部门)")
+    cells = [c for name, c in zip(table.get("columns", []), table.get("cells", [])) if label.search(fold(name))]
+    separators = r"[,，;；]" if comma_separated else r"[,，、;；]"
+    return [u.strip(" 。.") for cell in cells for u in re.split(separators, cell) if u.strip(" 。.")]
+
+
 def uses_comma_separator(texts: list[str]) -> bool:
-    """Whether this document's 责任单位 lists separate agencies with commas."""
+    """Whether this document's 责任单位 lists separate agencies with commas: most of its lists
+    of several names use "，" (a document that lists with "、" may still put one comma in)."""
+    commas = dunhao = 0
     for text in texts:
         folded = fold(text)
-        for m in RESP_LABEL_RE.finditer(folded):
-            if "," in folded[m.end(): _closing_bracket(folded, m.start())]:
-                return True
-    return False
+        for start, end in _unit_lists(folded):
+            listed = re.sub(r"\([^()]*\)", "", folded[start:end])
+            commas += "," in listed
+            dunhao += "," not in listed and "、" in listed
+    return commas > dunhao
 
 
 def _closing_bracket(folded: str, open_at: int) -> int:

@@ -68,7 +68,7 @@ class Document:
 
 
 # Qualifiers printed after the figure ("20个左右", "10%以上"); every other one comes before it.
-TRAILING_QUALIFIERS = ("左右", "以上", "以内", "余")
+TRAILING_QUALIFIERS = ("左右", "以上", "以内", "以下", "余", "多")
 
 
 @dataclasses.dataclass
