@@ -13,7 +13,7 @@ from ingest.text import cn_int
 from ingest.types import Clause, Document, Fact
 
 from . import figures
-from .analysis import Question, evidence_pattern
+from .analysis import FIGURE_UNITS, Question, evidence_pattern
 from .evidence import content_tokens, has_figure, overlap, sentences, trim
 from .knowledge import knowledge
 
@@ -21,6 +21,7 @@ Cites = list[tuple[Clause, str]]
 GOAL_BONUS = 3.0  # a question about targets prefers the goals sections
 HEADING_MATCH = 0.8  # share of a heading's bigrams a question must contain to name that clause
 OFFER_MAX = 420  # an eligibility line longer than this keeps fewer sentences
+LEAD_MAX = 3  # figures listed when a question names a topic several indicators contain
 PLACE_MIN_FREQ = 1000  # jieba dictionary frequency above which an ns tag is a real place
 
 
@@ -69,11 +70,15 @@ def extractive(engine, q: Question, filters: Filters, docs: list[Document] = ())
         return Draft.refuse(f"asks for {q.quantity}, and the best evidence states none")
     if clause.table and knowledge().has("list_ask", q.low):
         return _table_rows(engine, q, clause, hits)
+    leads = _fact_lead(engine, q, hits, docs) if want_number else []
+    lead_clauses = [c for _, cites in leads for c, _ in cites]
+    if lead_clauses and clause not in lead_clauses:  # quote where the bound figure is stated
+        clause = lead_clauses[0]
+        sentence = next((s for s in sentences(clause) if fold(leads[0][1][0][1]) in fold(s)), clause.text)
+        score = max(score, 1.0)
     piece, sentence = _with_complement(engine, q, clause, sentence, score, ranked, want_number)
     draft = Draft("figure" if want_number else "clause", contexts=[h.clause for h in hits])
-    lead = _fact_lead(engine, q, hits, clause) if want_number else None
-    if lead:
-        draft.sentences.append(lead)
+    draft.sentences.extend(leads)
     lang = "en" if en else "zh"
     draft.sentences.append((knowledge().say("according", lang, ref=_ref(clause, en), piece=piece), [(clause, sentence)]))
     second = next(((c, s, sc) for c, s, sc in ranked[1:3] if c.doc_id == clause.doc_id and c.path != clause.path
@@ -85,15 +90,37 @@ def extractive(engine, q: Question, filters: Filters, docs: list[Document] = ())
     return draft
 
 
-def _fact_lead(engine, q: Question, hits, clause: Clause):
-    """'新增上市企业：25家' when the facts table binds a figure to what the question names."""
-    phrases = [q.folded] + engine.phrases(q)
-    match = figures.best([h.clause for h in hits[:5] if h.clause.doc_id == clause.doc_id], phrases)
-    if not match or match.score < figures.LEAD_MIN:
-        return None
+def _fact_lead(engine, q: Question, hits, docs: list[Document]) -> list:
+    """'新增上市企业：25家' when the facts table binds a figure to what the question names: the
+    best-named fact anywhere in the plans in scope; else every fact (up to LEAD_MAX) whose
+    indicator contains all the question's topic words ("创新药这块目标" → each 创新药 figure)."""
     lang = "en" if q.lang == "en" else "zh"
-    return (knowledge().say("fact_lead", lang, indicator=match.fact.indicator, value=match.fact.stated()),
-            [(match.clause, match.fact.text)])
+    in_scope = {d.doc_id for d in docs} or {h.clause.doc_id for h in hits[:1]}
+    pool = engine.index.records(doc_ids=in_scope)
+    year = next((y for y in reversed(q.years) if not any(y in period for period in q.periods)), None)
+    match = figures.asked(pool, q.folded, [q.folded] + engine.phrases(q), year, lambda f: _fits(q, f))
+    if match:
+        found = [match]
+    else:
+        topic = [t for t in engine.question_tokens(q) if len(t) >= 2 and not knowledge().has("target_words", t)
+                 ] if lang == "zh" else []
+        rank = {h.clause.clause_id: n for n, h in enumerate(hits)}
+        found = [figures.Match(f, c, 0.0) for c in pool for f in c.facts
+                 if topic and all(t in fold(f.indicator) for t in topic) and _fits(q, f)]
+        found = sorted({(m.fact.indicator, m.fact.value): m for m in found}.values(),
+                       key=lambda m: rank.get(m.clause.clause_id, len(rank)))[:LEAD_MAX]
+    return [(knowledge().say("fact_lead", lang, indicator=m.fact.indicator, value=m.fact.stated()),
+             [(m.clause, m.fact.text)]) for m in found]
+
+
+def _fits(q: Question, fact) -> bool:
+    """Whether a fact is the kind of amount the question asks for: money, a share, an area
+    (q.quantity), or the measure word it asks with ("多少条", "几家")."""
+    stated = f"{fact.value}{fact.unit}"
+    if q.quantity and not re.search(evidence_pattern(q.quantity), stated):
+        return False
+    unit = re.search(rf"(?:多少|几)\s*({FIGURE_UNITS})", q.folded)
+    return not unit or figures.same_unit(unit.group(1), fact.unit)
 
 
 def premise_verdict(engine, q: Question, hits, docs: list[Document], filters: Filters, loose: bool = True) -> Draft:
@@ -260,6 +287,29 @@ def agency_tasks(engine, q: Question, names: list[str], asked: dict[str, list[st
             draft.sentences.append((f"- {clause.path} {clause.heading}", [(clause, clause.heading)]))
         draft.contexts.extend(c for _, c in items)
     return draft
+
+
+def agency_names(engine, q: Question, names: list[str], docs: list[Document]) -> Draft:
+    """What an agency is called in each plan ("X部门在两轮计划里分别叫啥"): the names of its
+    family (former and later names) each plan lists, cited to the tasks that list them."""
+    family = list(dict.fromkeys(a for n in names for a in engine.agencies.family(n)))
+    lang = "en" if q.lang == "en" else "zh"
+    draft = Draft("responsibility_agency")
+    used_anywhere = []
+    for doc in docs or engine.index.documents.values():
+        used = {a: [c for c in engine.agencies.tasks.get(a, []) if c.doc_id == doc.doc_id] for a in family}
+        used = {a: cs for a, cs in used.items() if cs}
+        if not used:
+            continue
+        used_anywhere += [a for a in used if a not in used_anywhere]
+        head = knowledge().say("plan_names", lang, title=doc.title, names="、".join(used))
+        draft.sentences.append((head.rstrip("：:") + ("." if lang == "en" else "。"),
+                                [(cs[0], a) for a, cs in used.items()]))
+        draft.contexts.extend(cs[0] for cs in used.values())
+    if len(used_anywhere) > 1:
+        note = knowledge().say("same_agency", lang, names=(" / " if lang == "en" else "、").join(used_anywhere))
+        draft.sentences.append((note, []))
+    return draft if draft.contexts else Draft.refuse(f"no plan in scope lists {'、'.join(names)}")
 
 
 def comparison(engine, q: Question, docs: list[Document], filters: Filters) -> Draft:

@@ -78,7 +78,7 @@ class Engine:
         text = followup.resolve(question, earlier, self.plans)
         whole = analyse(text)
         docs = self._scope(whole, filters)
-        pieces = parts(text)
+        pieces = parts(text, self.plans.only_names)
         if len(pieces) == 1:
             draft = self._answer(whole, filters, docs)
         else:
@@ -132,7 +132,7 @@ class Engine:
         lang = "en" if whole.lang == "en" else "zh"
         answered = 0
         for n, piece in enumerate(pieces, start=1):
-            q = analyse(piece)
+            q = analyse(followup.resolve(piece, pieces[:n - 1], self.plans))  # "B又怎么说？" borrows A's topic
             if not q.scores:  # "B是多少" inherits the reading of the whole message
                 q.kind, q.scores = whole.kind, whole.scores
             own = self.plans.explicit(q, self.allowed(filters)) if docs else self._scope(q, filters)
@@ -186,6 +186,8 @@ class Engine:
         if q.kind == "time":
             return dates.time_answer(self, q, docs)
         names, asked = self.agencies.resolve(q.folded)
+        if names and knowledge().has("name_ask", q.low) and not q.figures:
+            return compose.agency_names(self, q, names, docs)
         if names and knowledge().has("premise", q.low) and not q.figures and (
                 _names_task(q) or not knowledge().has("list_ask", q.low)):  # "X那条是某局牵头的吧？"
             return compose.task_agencies(self, q, filters, names, asked)

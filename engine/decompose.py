@@ -18,8 +18,10 @@ PREDICATE_RE = re.compile(r"(是|有|要|为|达到|计划|目标|准备|打算)
 EN_SPLIT_RE = re.compile(r",?\s+and\s+(?=(what|which|who|how|when|where|is|are|does|did|do|can)\b)", re.I)
 
 
-def parts(question: str) -> list[str]:
-    """The atomic questions of ``question`` (itself alone when it asks one thing)."""
+def parts(question: str, names_plan=None) -> list[str]:
+    """The atomic questions of ``question`` (itself alone when it asks one thing). Items that
+    only name a plan (``names_plan``) are not split on: "A计划和B计划各…" is one question asked
+    of two plans, which the engine answers plan by plan."""
     found: list[str] = []
     context = ""
     segments = _segments(question)
@@ -29,7 +31,7 @@ def parts(question: str) -> list[str]:
                 context += segment  # "我想了解某区的计划。" sets the scene for what follows
             continue  # a statement or an instruction after a question asks nothing
         for piece in _sequence(segment):
-            for item in _enumeration(piece):
+            for item in _enumeration(piece, names_plan):
                 if found and _elliptic(item):
                     item = borrow_predicate(item, found[-1])
                 found.append(context + item if context and not _names_scope(item) else item)
@@ -56,7 +58,7 @@ def _sequence(segment: str) -> list[str]:
     return [m.group(1), m.group(2)] if m else [segment]
 
 
-def _enumeration(piece: str) -> list[str]:
+def _enumeration(piece: str, names_plan=None) -> list[str]:
     """'X，A和B分别是多少' → 'X，A是多少', 'X，B是多少' (also without 分别 when a figure is asked)."""
     k = knowledge()
     marker = k.pattern("part_markers").search(piece)
@@ -72,6 +74,8 @@ def _enumeration(piece: str) -> list[str]:
     conj = "|".join(re.escape(c) for c in sorted(k.words("conjunctions"), key=len, reverse=True) if c != "and")
     items = [i.strip() for i in re.split(conj, span) if i.strip()]
     if len(items) < 2 or any(len(i) < ITEM_MIN for i in items) or (not marker and any(len(i) < 4 for i in items)):
+        return [piece]
+    if names_plan and all(names_plan(i) for i in items):
         return [piece]
     lead = re.match(r"^(?:[^\u4e00-\u9fff]*\d{4}[^\u4e00-\u9fff]*年?|到\d{4}年|.{0,6}(?:计划|方案)(?:里|中)?)", items[0])
     share = lead.group(0) if lead and not marker else ""  # "2023年A和B" : the year belongs to both

@@ -13,6 +13,7 @@ from ingest.types import Clause, Fact
 
 SAME_INDICATOR = 0.6   # indicator score above which a fact measures what the question names
 LEAD_MIN = 0.75        # a figure question gets a one-line lead only when this sure
+FOCUS_MIN = 0.8        # … or when its indicator holds this share of the words before the asking word
 WINDOW = 12            # characters around an asserted figure that may name its indicator
 LOOSE_INDICATOR = 0.3  # a loosely named indicator binds only as the one figure of its unit in the best clauses
 TYPO_WEIGHT = 0.8     # an indicator named with one character mistyped still binds
@@ -96,6 +97,57 @@ def best(clauses: list[Clause], phrases: list[str], unit: str | None = None) -> 
             if found is None or score > found.score:
                 found = Match(fact, clause, score)
     return found if found and found.score > 0 else None
+
+
+def asked(clauses: list[Clause], question: str, phrases: list[str], year: int | None = None,
+          fits=None) -> Match | None:
+    """The fact a figure question asks for, or None when no indicator is named well enough:
+    named by the whole question (LEAD_MIN), or containing the words right before its asking
+    word (FOCUS_MIN): "其中物流航线又是多少" asks for 物流航线, not 航线, however much of the rest
+    the shorter indicator covers. Of the asked target year when the question names one, and
+    of a unit ``fits`` accepts."""
+    focus = bigrams(asked_phrase(question))
+    found = None
+    for clause in clauses:
+        for fact in clause.facts:
+            if fits and not fits(fact) or year and fact.year and fact.year != year:
+                continue
+            whole = indicator_score(fact.indicator, phrases)
+            near = len(focus & bigrams(fact.indicator)) / len(focus) if focus else 0.0
+            if whole < LEAD_MIN and near < FOCUS_MIN:
+                continue
+            if found is None or whole + near > found.score:
+                found = Match(fact, clause, whole + near)
+    return prose_of(found, clauses) if found and found.clause.table else found
+
+
+def prose_of(match: Match, clauses: list[Clause]) -> Match:
+    """A table cell's figure as the plan's text states it, qualifier and all ("300" in the
+    targets table, "300个左右" in the goals), when the text states the same value and year."""
+    cell = match.fact
+    for clause in clauses:
+        for fact in [] if clause.table else clause.facts:
+            if (fact.low, fact.high, fact.year) == (cell.low, cell.high, cell.year) and same_unit(fact.unit, cell.unit) \
+                    and indicator_score(fact.indicator, [cell.indicator]) >= SAME_INDICATOR:
+                return Match(fact, clause, match.score)
+    return match
+
+
+ASK_RE = re.compile(r"(?:又|还|要|将|能|可以|会|准备|打算|计划|目标|分别|各)?(?:是|为|有|达到|达|到)?"
+                    r"(?:多少|几|多大|多高|多长|啥数|什么数|哪个数)")
+
+
+def asked_phrase(question: str) -> str:
+    """The words naming what a figure question asks for: the clause before its (last) asking
+    word, without the lead-in words of a follow-up ("其中", "那")."""
+    m = None
+    for m in ASK_RE.finditer(question):  # the last ask: a merged follow-up ends with its own
+        pass
+    head = question[: m.start()] if m else question
+    clause = re.split(r"[，,。；;？?！!：:]", head)[-1]
+    if len(re.findall(r"[\u4e00-\u9fff]", clause)) < 2:
+        clause = head
+    return re.sub(r"^(其中|那么|那|还有|另外|以及)", "", clause.strip())
 
 
 def only_of_unit(clauses: list[Clause], phrases: list[str], claim: Fact) -> Match | None:
