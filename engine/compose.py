@@ -64,18 +64,18 @@ def extractive(engine, q: Question, filters: Filters, docs: list[Document] = ())
             return check
     ranked = _rank_sentences(engine, q, hits[:8], want_number)
     clause, sentence, score = ranked[0]
-    if not en and score <= 0:
-        return Draft.refuse("no retrieved sentence shares a content word with the question")
-    if q.quantity and not re.search(evidence_pattern(q.quantity), fold(sentence)):
-        return Draft.refuse(f"asks for {q.quantity}, and the best evidence states none")
-    if clause.table and knowledge().has("list_ask", q.low):
-        return _table_rows(engine, q, clause, hits)
     leads = _fact_lead(engine, q, hits, docs) if want_number else []
     lead_clauses = [c for _, cites in leads for c, _ in cites]
     if lead_clauses and clause not in lead_clauses:  # quote where the bound figure is stated
         clause = lead_clauses[0]
         sentence = next((s for s in sentences(clause) if fold(leads[0][1][0][1]) in fold(s)), clause.text)
         score = max(score, 1.0)
+    if not en and score <= 0:
+        return Draft.refuse("no retrieved sentence shares a content word with the question")
+    if q.quantity and not re.search(evidence_pattern(q.quantity), fold(sentence)):
+        return Draft.refuse(f"asks for {q.quantity}, and the best evidence states none")
+    if clause.table and knowledge().has("list_ask", q.low):
+        return _table_rows(engine, q, clause, hits)
     piece, sentence = _with_complement(engine, q, clause, sentence, score, ranked, want_number)
     draft = Draft("figure" if want_number else "clause", contexts=[h.clause for h in hits])
     draft.sentences.extend(leads)
@@ -98,7 +98,8 @@ def _fact_lead(engine, q: Question, hits, docs: list[Document]) -> list:
     in_scope = {d.doc_id for d in docs} or {h.clause.doc_id for h in hits[:1]}
     pool = engine.index.records(doc_ids=in_scope)
     year = next((y for y in reversed(q.years) if not any(y in period for period in q.periods)), None)
-    match = figures.asked(pool, q.folded, [q.folded] + engine.phrases(q), year, lambda f: _fits(q, f))
+    match = figures.asked(pool, fold(engine.plans.strip(q.folded)), [q.folded] + engine.phrases(q), year,
+                          lambda f: _fits(q, f))
     if match:
         found = [match]
     else:

@@ -75,8 +75,8 @@ def _enumeration(piece: str, names_plan=None) -> list[str]:
     items = [i.strip() for i in re.split(conj, span) if i.strip()]
     if len(items) < 2 or any(len(i) < ITEM_MIN for i in items) or (not marker and any(len(i) < 4 for i in items)):
         return [piece]
-    if names_plan and all(names_plan(i) for i in items):
-        return [piece]
+    if names_plan and all(names_plan(i) for i in items[1:]) and (names_plan(items[0]) or names_plan(items[0], loose=True)):
+        return [piece]  # "X在A和B里分别…": one question asked of plans A and B
     lead = re.match(r"^(?:[^\u4e00-\u9fff]*\d{4}[^\u4e00-\u9fff]*年?|到\d{4}年|.{0,6}(?:计划|方案)(?:里|中)?)", items[0])
     share = lead.group(0) if lead and not marker else ""  # "2023年A和B" : the year belongs to both
     return [prefix + (share if i and share else "") + item + tail for i, item in enumerate(items)]

@@ -11,6 +11,8 @@ from ingest.facts import extract
 from ingest.text import fold
 from ingest.types import Clause, Fact
 
+from .knowledge import knowledge
+
 SAME_INDICATOR = 0.6   # indicator score above which a fact measures what the question names
 LEAD_MIN = 0.75        # a figure question gets a one-line lead only when this sure
 FOCUS_MIN = 0.8        # … or when its indicator holds this share of the words before the asking word
@@ -144,10 +146,14 @@ def asked_phrase(question: str) -> str:
     for m in ASK_RE.finditer(question):  # the last ask: a merged follow-up ends with its own
         pass
     head = question[: m.start()] if m else question
-    clause = re.split(r"[，,。；;？?！!：:]", head)[-1]
-    if len(re.findall(r"[\u4e00-\u9fff]", clause)) < 2:
-        clause = head
-    return re.sub(r"^(其中|那么|那|还有|另外|以及)", "", clause.strip())
+    noise = knowledge().pattern("question_noise")
+    target = knowledge().pattern("target_words")
+    for clause in reversed(re.split(r"[，,。；;？?！!：:]", head)):  # the nearest clause that names something
+        clause = target.sub("", noise.sub("", clause))
+        clause = re.sub(r"^(其中|那么|那|还有|另外|以及)|的$", "", clause.strip())
+        if len(re.findall(r"[\u4e00-\u9fff]", clause)) >= 2:
+            return clause
+    return head
 
 
 def only_of_unit(clauses: list[Clause], phrases: list[str], claim: Fact) -> Match | None:

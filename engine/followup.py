@@ -17,27 +17,41 @@ PRONOUN_RE = re.compile(r"^(它|其|该|这个|这项|这条|那个|那项|那�
 
 def resolve(question: str, history: list[str], plans: PlanNames) -> str:
     """The question as it stands on its own: itself, or merged with the previous question."""
-    if not history or not is_followup(question):
+    if not history:
         return question
     previous = resolve(history[-1], history[:-1], plans)
+    if not is_followup(question):  # a new question naming no plan stays with the plan talked about
+        scope = "" if plans.mentions(fold(question)) else "".join(f"{m}，" for m in _scopes(previous, plans))
+        return scope + question
     subject = _subject(question)
     if PRONOUN_RE.search(subject):  # "它的责任单位是谁": the previous topic, this question's ask
         return f"{previous.rstrip('？?。. ')}，{subject}"
     if plans.mentions(fold(subject)):  # "那X区呢": the previous question about another plan
         return f"{subject}的{plans.strip(previous)}" if not subject.endswith("的") else subject + plans.strip(previous)
-    scope = "".join(plans.mentions(fold(previous)))  # "X平台呢": same plan, same ask
-    return (f"{scope}，" if scope else "") + borrow_predicate(subject, previous)
+    scope = "".join(f"{m}，" for m in _scopes(previous, plans))  # "X平台呢": same plan, same ask
+    return scope + borrow_predicate(subject, previous)
+
+
+def _scopes(previous: str, plans: PlanNames) -> list[str]:
+    """The spans of ``previous`` that name its plan, as written there, once each."""
+    folded = fold(previous)
+    spans = sorted(set(plans.mentions(folded)), key=len, reverse=True)
+    kept = [s for i, s in enumerate(spans) if not any(s in longer for longer in spans[:i])]
+    return [previous[folded.lower().find(s): folded.lower().find(s) + len(s)] if s in folded.lower() else s
+            for s in kept]
 
 
 def is_followup(question: str) -> bool:
     """Short, and elliptic (ends in 呢, starts with 那/它/what about) or without a reading."""
     k = knowledge()
     low = fold(question).lower().strip()
-    if len(low) > k.lexicon["followup"]["max_chars"]:
-        return False
+    size = len(low.split()) * 2 if low.isascii() else len(low)  # English: two "characters" a word
+    limit = k.lexicon["followup"]["max_chars"]
     starts = any(low.startswith(w) for w in k.words("followup.starts"))
     ends = any(low.rstrip("？?。.! ").endswith(w) for w in k.words("followup.ends"))
-    return starts or ends or not analyse(question).scores
+    if starts or ends:  # elliptic by its words: a longer subject still leans on what came before
+        return size <= limit * 1.5
+    return size <= limit and not analyse(question).scores
 
 
 def _subject(question: str) -> str:
