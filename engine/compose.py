@@ -241,6 +241,8 @@ def task_agencies(engine, q: Question, filters: Filters, names: list[str] = (),
     quote = re.search(r"[(（]\s*(责任|牵头)[^)）]*(?:[(（][^)）]*[)）][^)）]*)*[)）]", clause.text)
     cite = [(clause, quote.group(0) if quote else clause.heading)]
     draft = Draft("responsibility_task", contexts=[h.clause for h in hits])
+    if not named and not topic_words(engine, q, asked):
+        return Draft.refuse("the question names no task (\"who is responsible\" for what?)")
     if names and knowledge().has("premise", q.low):
         listed = {fold(p) for a in clause.agencies for p in {a, *a.split("、")}}
         for name in names:
@@ -255,12 +257,32 @@ def task_agencies(engine, q: Question, filters: Filters, names: list[str] = (),
     return draft
 
 
-def agency_tasks(engine, q: Question, names: list[str], asked: dict[str, list[str]] = None) -> Draft:
-    """Agency → every task it is responsible for, grouped by plan, under each of its names.
-    A short form the question used is shown with the names it was looked up as."""
+def topic_words(engine, q: Question, asked: dict | None = None) -> set[str]:
+    """The question's content words outside agency names, plan names and asking words: what a
+    claim about an agency is a claim about ("规自委是不是负责单位" has none)."""
+    k = knowledge()
+    rest = q.low
+    asked = engine.agencies.resolve(q.folded)[1] if asked is None else asked
+    spans = [*asked, *engine.agencies.mentioned(q.folded), *engine.plans.mentions(q.folded)]
+    for key in ["task_ask", "premise", "list_ask", *(f"intents.{kind}.cues" for kind in k.intents_spec())]:
+        spans += [m.group(0) for m in k.pattern(key).finditer(q.low)]
+    for span in sorted(spans, key=len, reverse=True):
+        rest = rest.replace(span, " ")
+    return {t for t in content_tokens(rest, engine.stopwords) if re.search(r"[\u4e00-\u9fff]{2}|[a-z]{3}", t)}
+
+
+def agency_tasks(engine, q: Question, names: list[str], asked: dict[str, list[str]] = None,
+                 docs: list[Document] = ()) -> Draft:
+    """Agency → every task it is responsible for, grouped by plan, under each of its names
+    (in the plans the question names, if it names any). A short form the question used is
+    shown with the names it was looked up as."""
     by_name: dict[str, list[Clause]] = {}
+    scope = {d.doc_id for d in docs}
     for name in names:
-        by_name.update(engine.agencies.tasks_of(name))
+        for alias, clauses in engine.agencies.tasks_of(name).items():
+            clauses = [c for c in clauses if not scope or c.doc_id in scope]
+            if clauses:
+                by_name[alias] = clauses
     if not by_name:
         return Draft.refuse(f"no task lists {'、'.join(names)} as 责任单位")
     en = q.lang == "en"

@@ -132,9 +132,10 @@ class Engine:
         lang = "en" if whole.lang == "en" else "zh"
         answered = 0
         for n, piece in enumerate(pieces, start=1):
-            q = analyse(followup.resolve(piece, pieces[:n - 1], self.plans))  # "B又怎么说？" borrows A's topic
-            if not q.scores:  # "B是多少" inherits the reading of the whole message
-                q.kind, q.scores = whole.kind, whole.scores
+            text = followup.resolve(piece, pieces[:n - 1], self.plans)  # "B又怎么说？" borrows A's topic
+            if n > 1 and not compose.topic_words(self, analyse(text)):  # "…，归哪几家负责？": A's topic
+                text = f"{self._topic_of(pieces[n - 2])}，{text}"
+            q = analyse(text)
             own = self.plans.explicit(q, self.allowed(filters)) if docs else self._scope(q, filters)
             q.quantity = q.quantity or (whole.quantity if not q.scores else None)
             part = self._answer(q, filters, own or docs)
@@ -148,6 +149,14 @@ class Engine:
                 draft.contexts.extend(part.contexts)
                 draft.verdicts.extend(part.verdicts)
         return draft if answered else compose.Draft.refuse("; ".join(draft.notes))
+
+    def _topic_of(self, piece: str) -> str:
+        """A part without its asking words: the topic a following topic-less part is about."""
+        k = knowledge()
+        text = fold(piece)
+        for key in ["premise", "list_ask", "amount_ask", *(f"intents.{kind}.cues" for kind in k.intents_spec())]:
+            text = k.pattern(key).sub("", text)
+        return re.sub(r"[？?。！!]|(是|要|有)?(什么|啥|哪些|哪个|谁|吗|呢)", "", text).strip("，, ")
 
     def stream(self, question: str, filters: Filters = Filters(), history: list[str] | tuple = ()):
         """The answer as events a chat UI can render as they come: ``text`` deltas (line by
@@ -188,14 +197,14 @@ class Engine:
         names, asked = self.agencies.resolve(q.folded)
         if names and knowledge().has("name_ask", q.low) and not q.figures:
             return compose.agency_names(self, q, names, docs)
-        if names and knowledge().has("premise", q.low) and not q.figures and (
+        if names and knowledge().has("premise", q.low) and (not q.figures or q.kind == "responsibility_task") and (
                 _names_task(q) or not knowledge().has("list_ask", q.low)):  # "X那条是某局牵头的吧？"
             return compose.task_agencies(self, q, filters, names, asked)
         # Naming an agency makes "责任单位" part of the description, not the thing asked.
         agency_reading = q.scores.get("responsibility_agency", 0) >= q.scores.get("responsibility_task", 0) - 3
         if names and (q.kind in ("responsibility_agency", "general", "comparison", "figure") or agency_reading) \
                 and _asks_tasks(q) and not _names_task(q):
-            return compose.agency_tasks(self, q, names, asked)
+            return compose.agency_tasks(self, q, names, asked, docs)
         if q.kind == "responsibility_task":
             return compose.task_agencies(self, q, filters, names, asked)
         if q.kind == "comparison":
@@ -225,7 +234,11 @@ class Engine:
         if covered and q.kind != "time" and any(y > max(covered) or y < min(covered) - 1 for y in q.years):
             return "asks about years no plan in the corpus covers"
         plan_words = knowledge().pattern("plan_words").pattern
-        for place in compose.places(q.folded):
+        unnamed = q.folded  # a place is looked for outside the names of plans and agencies
+        for span in sorted([*self.plans.mentions(q.folded), *self.agencies.resolve(q.folded)[1],
+                            *self.agencies.mentioned(q.folded)], key=len, reverse=True):
+            unnamed = unnamed.replace(span, "，")
+        for place in compose.places(unnamed):
             if place not in self._corpus_text:
                 return f"{place} is not covered by any plan in the corpus"
             if re.search(re.escape(place) + rf"(?!政府)(自己|本身|区级|区里)?.{{0,10}}({plan_words})", q.folded) and not any(

@@ -45,7 +45,17 @@ def _segments(text: str) -> list[str]:
     for piece in pieces:
         out += [p.strip() for p in EN_SPLIT_RE.split(piece) if p and p.strip() and not re.fullmatch(
             r"what|which|who|how|when|where|is|are|does|did|do|can", p.strip(), re.I)]
-    return [p for p in out if re.search(r"[\w\u4e00-\u9fff]", p)]
+    split = []
+    for piece in out:  # "X要引进多少个，归哪几家负责？": two asks joined by a comma
+        clauses = re.split(r"(?<=[，,；;])", piece)
+        current = ""
+        for clause in clauses:
+            if current and _asks(current.rstrip("，,；;")) and _asks(clause) and len(clause) >= ITEM_MIN + 2:
+                split.append(current.rstrip("，,；;"))
+                current = ""
+            current += clause
+        split.append(current)
+    return [p for p in split if re.search(r"[\w\u4e00-\u9fff]", p)]
 
 
 def _asks(segment: str) -> bool:
