@@ -98,8 +98,14 @@ def short_periods(folded: str) -> list[re.Match]:
         for m in run]
 
 
+# "2018年出的那份计划" names a plan by the year it came out: its 出的 is no question about time.
+ISSUED_PLAN_RE = re.compile(r"(?:19|20)?\d{2}\s*年?\s*(?:出|发|印发|发布|出台|制定)的\s*(?:那份|这份|那版|这版|那个|那轮)?\s*(?:计划|方案)?")
+
+
 def readings(low: str) -> dict[str, float]:
-    """Score of every reading whose cues occur: the weight times the number of distinct cues."""
+    """Score of every reading whose cues occur: the weight times the number of distinct cues
+    (outside the words that name a plan by its year)."""
+    low = ISSUED_PLAN_RE.sub(" ", low)
     scores = {}
     for kind, spec in knowledge().intents_spec().items():
         hits = {m.group(0) for m in knowledge().pattern(f"intents.{kind}.cues").finditer(low)}

@@ -47,11 +47,11 @@ def _segments(text: str) -> list[str]:
             r"what|which|who|how|when|where|is|are|does|did|do|can", p.strip(), re.I)]
     split = []
     for piece in out:  # "X要引进多少个，归哪几家负责？": two asks joined by a comma
-        clauses = re.split(r"(?<=[，,；;])", piece)
+        clauses = re.split(r"(?<=[，,；;、])", piece)
         current = ""
         for clause in clauses:
-            if current and _asks(current.rstrip("，,；;")) and _asks(clause) and len(clause) >= ITEM_MIN + 2:
-                split.append(current.rstrip("，,；;"))
+            if current and _asks(current.rstrip("，,；;、")) and _asks(clause) and len(clause) >= ITEM_MIN + 2:
+                split.append(current.rstrip("，,；;、"))
                 current = ""
             current += clause
         split.append(current)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from ingest.facts import extract
+from ingest.facts import extract, unit_alternation
 from ingest.text import fold
 from ingest.types import Clause, Fact
 
@@ -104,23 +104,35 @@ def best(clauses: list[Clause], phrases: list[str], unit: str | None = None) -> 
 def asked(clauses: list[Clause], question: str, phrases: list[str], year: int | None = None,
           fits=None) -> Match | None:
     """The fact a figure question asks for, or None when no indicator is named well enough:
-    named by the whole question (LEAD_MIN), or containing the words right before its asking
-    word (FOCUS_MIN): "其中物流航线又是多少" asks for 物流航线, not 航线, however much of the rest
-    the shorter indicator covers. Of the asked target year when the question names one, and
-    of a unit ``fits`` accepts."""
-    focus = bigrams(asked_phrase(question))
+    named by the whole question (LEAD_MIN), or holding, in order, the characters of the words
+    next to its asking word (FOCUS_MIN): "其中物流航线又是多少" asks for 物流航线, not 航线, and
+    "新增几亩工业地" for 工业用地. Of the asked target year when the question names one, and of
+    a unit ``fits`` accepts."""
+    focuses = [f for f in asked_phrases(question) if len(f) >= 2]
     found = None
     for clause in clauses:
         for fact in clause.facts:
             if fits and not fits(fact) or year and fact.year and fact.year != year:
                 continue
             whole = indicator_score(fact.indicator, phrases)
-            near = len(focus & bigrams(fact.indicator)) / len(focus) if focus else 0.0
+            near = max((_in_order(f, fold(fact.indicator)) for f in focuses), default=0.0)
             if whole < LEAD_MIN and near < FOCUS_MIN:
                 continue
             if found is None or whole + near > found.score:
                 found = Match(fact, clause, whole + near)
     return prose_of(found, clauses) if found and found.clause.table else found
+
+
+def _in_order(words: str, indicator: str) -> float:
+    """The share of ``words``' characters that ``indicator`` holds in the same order (the
+    longest common subsequence over the length of ``words``)."""
+    a, b = words, indicator
+    row = [0] * (len(b) + 1)
+    for ch in a:
+        previous = 0
+        for j, other in enumerate(b, start=1):
+            previous, row[j] = row[j], previous + 1 if ch == other else max(row[j], row[j - 1])
+    return row[-1] / len(a) if a else 0.0
 
 
 def prose_of(match: Match, clauses: list[Clause]) -> Match:
@@ -139,22 +151,32 @@ ASK_RE = re.compile(r"(?:又|还|要|将|能|可以|会|准备|打算|计划|目
                     r"(?:多少|几|多大|多高|多长|啥数|什么数|哪个数)")
 
 
-def asked_phrase(question: str) -> str:
-    """The words naming what a figure question asks for: the clause before its (last) asking
-    word, without the lead-in words of a follow-up ("其中", "那")."""
+def asked_phrases(question: str) -> list[str]:
+    """The words naming what a figure question asks for, on both sides of its (last) asking
+    word: the clause before it ("起降点要建多少个") and the noun after it and its measure word
+    ("新增几亩工业地"), without filler, target words and a follow-up's lead-in ("其中", "那")."""
     m = None
     for m in ASK_RE.finditer(question):  # the last ask: a merged follow-up ends with its own
         pass
     head = question[: m.start()] if m else question
+    tail = question[m.end():] if m else ""
     noise = knowledge().pattern("question_noise")
     target = knowledge().pattern("target_words")
-    for clause in reversed(re.split(r"[，,。；;？?！!：:]", head)):  # the nearest clause that names something
-        clause = target.sub("", noise.sub("", clause))
-        clause = re.sub(r"^(其中|那么|那|还有|另外|以及)|的$", "", clause.strip())
-        if len(re.findall(r"[\u4e00-\u9fff]", clause)) >= 2:
-            return clause
-    return head
 
+    def tidy(clause: str) -> str:
+        clause = target.sub("", noise.sub("", clause))
+        return re.sub(r"^(其中|那么|那|还有|另外|以及)|的$|[？?。！!\s]", "", clause.strip())
+
+    before = head
+    for clause in reversed(re.split(r"[，,。；;？?！!：:、]", head)):  # the nearest clause that names something
+        if len(re.findall(r"[\u4e00-\u9fff]", tidy(clause))) >= 2:
+            before = clause
+            break
+    after = re.split(r"[，,。；;？?！!：:、]", tail)[0]
+    measure = knowledge().pattern("measure_nouns").pattern
+    after = re.sub(rf"^\s*(?:{unit_alternation()})?(?:{measure})?(?:的)?", "", after)
+    after = re.sub(r"(是|有|呢|吗|啊|呀)+$", "", after)
+    return [tidy(before), tidy(after)]
 
 def only_of_unit(clauses: list[Clause], phrases: list[str], claim: Fact) -> Match | None:
     """The one fact of ``clauses`` measured in ``unit``'s family whose indicator the phrases

@@ -16,7 +16,8 @@ from ingest.types import Document
 from .analysis import Question, short_periods
 from .knowledge import knowledge
 
-START_YEAR_RE = re.compile(r"(?<![\d.])((?:19|20)?\d{2})\s*年?\s*(?:的|那|这)?\s*(?:版|轮|份|个计划|那份|的计划|计划)")
+START_YEAR_RE = re.compile(r"(?<![\d.])((?:19|20)?\d{2})\s*年?\s*(?:出的|发的|印发的|出台的)?\s*(?:的|那|这)?\s*"
+                           r"(?:版|轮|份|个计划|那份|的计划|计划)")
 NICKNAME_MIN_COUNT = 2  # a quoted nickname must recur in its plan (not a one-off slogan)
 
 

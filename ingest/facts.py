@@ -76,7 +76,9 @@ def extract(text: str, table: dict | None = None, heading: str = "", default_yea
                 before = _clean(piece[:m.start()], stop)
             nxt = found[i + 1].start() if i + 1 < len(found) else len(piece)
             after = _clean(piece[m.end():nxt], stop)
-            indicator = before if len(re.findall(r"[\u4e00-\u9fffA-Za-z]", before)) >= 2 else after or before
+            # "…细胞与基因治疗等70万平方米标准厂房": a list closed by 等 scopes the noun after the figure
+            named_before = len(re.findall(r"[\u4e00-\u9fffA-Za-z]", before)) >= 2 and not (before.endswith("等") and after)
+            indicator = before if named_before else after or before
             if not indicator:
                 continue
             qualifier = (m.group("before") or "").strip() + (m.group("after") or "")
