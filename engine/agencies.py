@@ -100,7 +100,8 @@ class AgencyDirectory:
         """Agencies named informally ("规划部门", "规划和国土部门"): every agency whose name
         contains the key's characters in order, for each part of the key."""
         found = []
-        for key in re.findall(r"([\u4e00-\u9fff]{2,8}?)(?:部门|机构)", folded_question):
+        keys = re.findall(r"管\s*([\u4e00-\u9fff]{2,6}?)的(?:那个|那些|这个)?(?:部门|机构|单位)", folded_question)
+        for key in keys or re.findall(r"([\u4e00-\u9fff]{2,8}?)(?:部门|机构)", folded_question):
             for part in re.split(r"[和与及、]", re.sub(r"^(的|由|是|在|各|哪些|市)", "", key)):
                 if len(part) < 2:
                     continue

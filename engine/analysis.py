@@ -23,7 +23,11 @@ SHORT_PERIOD_RE = re.compile(r"(?<![\d.])([1-4]\d)\s*[-—–~～至到]\s*([1-4
 PLAN_AFTER_RE = re.compile(r"\s*(?:年|那|版|轮|计划|期|的|这)")
 PLAN_BEFORE_RE = re.compile(r"(?:计划|方案|规划|版本|轮次?)[(（:：\s]*$")
 LIST_GAP_RE = re.compile(r"\s*(?:[和与及跟、,，/]|以及)\s*")
-DATE_YM_RE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?")
+DATE_YM_RE = re.compile(r"(?<!\d)((?:19|20)?\d{2})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?")
+# A question that names one clause ("第十七条", "三、（二）") asks about that clause, not about the
+# plan's dates and numbers as a document.
+NAMED_CLAUSE_RE = re.compile(r"第\s*[\d一二三四五六七八九十]+\s*[条项]|[一二三四五六七八九十]+、\s*[(（][一二三四五六七八九十]+[)）]")
+CN_NUMBER_RE = re.compile(r"[零一二两三四五六七八九十百千]+")
 YEAR_RE = re.compile(r"(?<!\d)(20\d{2}|19\d{2})(?!\d)")
 # English counts carry their Chinese measure word, so a false premise in English can be checked too.
 EN_UNITS = [("compan", "家"), ("firm", "家"), ("enterprise", "家"), ("hospital", "家"),
@@ -63,7 +67,7 @@ class Question:
 def analyse(question: str) -> Question:
     """Read ``question``."""
     k = knowledge()
-    folded = fold(question).strip()
+    folded = arabic_figures(fold(question).strip())
     low = folded.lower()
     scores = readings(low)
     kind = max(scores, key=lambda name: scores[name]) if scores else "general"
@@ -111,7 +115,24 @@ def readings(low: str) -> dict[str, float]:
         hits = {m.group(0) for m in knowledge().pattern(f"intents.{kind}.cues").finditer(low)}
         if hits:
             scores[kind] = spec["weight"] * len(hits)
+    if NAMED_CLAUSE_RE.search(low):
+        scores.pop("time", None)
     return scores
+
+
+def arabic_figures(folded: str) -> str:
+    """Chinese numerals that count something written as digits, as plans write figures
+    ("超五十亿元" → "超50亿元", "两家" → "2家"); other numerals ("三年行动", "十亿级") stay."""
+    import cn2an
+
+    units = FIGURE_UNITS
+
+    def digits(m: re.Match) -> str:
+        try:
+            return str(cn2an.cn2an(m.group(0), "smart"))
+        except (ValueError, KeyError):
+            return m.group(0)
+    return re.sub(rf"{CN_NUMBER_RE.pattern}(?=\s*(?:{units})(?!级))", digits, folded)
 
 
 def _quantity(low: str) -> str | None:
@@ -148,7 +169,8 @@ def _asked_date(folded: str) -> dt.date | None:
     m = DATE_YM_RE.search(folded)
     if not m:
         return None
+    year = int(m.group(1)) if len(m.group(1)) == 4 else 2000 + int(m.group(1))
     try:
-        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3) or 1))
+        return dt.date(year, int(m.group(2)), int(m.group(3) or 1))
     except ValueError:
         return None

@@ -58,10 +58,6 @@ def extractive(engine, q: Question, filters: Filters, docs: list[Document] = ())
     en = q.lang == "en"
     if q.premise and q.figures:
         return premise_verdict(engine, q, hits, docs, filters)
-    if q.figures and q.kind not in ("figure", "table") and figures.stated_as_fact(q.folded):
-        check = premise_verdict(engine, q, hits, docs, filters, loose=False)  # "要建50个X，为啥这么多？"
-        if "wrong" in check.verdicts:
-            return check
     ranked = _rank_sentences(engine, q, hits[:8], want_number)
     clause, sentence, score = ranked[0]
     leads = _fact_lead(engine, q, hits, docs) if want_number else []
@@ -112,6 +108,16 @@ def _fact_lead(engine, q: Question, hits, docs: list[Document]) -> list:
                        key=lambda m: rank.get(m.clause.clause_id, len(rank)))[:LEAD_MAX]
     return [(knowledge().say("fact_lead", lang, indicator=m.fact.indicator, value=m.fact.stated()),
              [(m.clause, m.fact.text)]) for m in found]
+
+
+def embedded_premise(engine, q: Question, filters: Filters, docs: list[Document]) -> Draft | None:
+    """The correction of a figure a question states as a fact while asking something else
+    ("既然要建50个X，钱从哪来？", "哪份计划规定X增加到30%？"): only when the plans bind another
+    value to the same indicator; a figure that describes what is asked about is no claim."""
+    if not q.figures or q.premise or q.kind in ("figure", "table", "eligibility") or not figures.stated_as_fact(q.folded):
+        return None
+    check = premise_verdict(engine, q, engine.search(q.text, filters), docs, filters, loose=False)
+    return check if "wrong" in check.verdicts else None
 
 
 def _fits(q: Question, fact) -> bool:

@@ -22,7 +22,7 @@ from ingest.types import Clause, Document
 from settings import REPO, Settings
 
 from . import compose, dates, followup
-from .agencies import AgencyDirectory
+from .agencies import BODY_SUFFIX, AgencyDirectory
 from .analysis import Question, analyse
 from .analysis import language as analyse_language
 from .bridge import chinese_terms
@@ -192,6 +192,9 @@ class Engine:
         return chinese_terms(text, self._pinyin_regions)
 
     def _build(self, q: Question, filters: Filters, docs: list[Document]) -> compose.Draft:
+        correction = compose.embedded_premise(self, q, filters, docs)
+        if correction:
+            return correction
         if q.kind == "time":
             return dates.time_answer(self, q, docs)
         names, asked = self.agencies.resolve(q.folded)
@@ -229,19 +232,20 @@ class Engine:
         if q.asks_actual and q.kind != "time":
             return "asks for actual results; the plans state targets"
         covered = [y for d in self.index.documents.values() for y in (d.period_start, d.period_end) if y]
-        if q.periods and not docs:
+        if q.periods and not any((d.period_start, d.period_end) in q.periods for d in self.index.documents.values()):
             return f"no plan for the period {q.periods[0][0]}–{q.periods[0][1]} in the corpus"
         if covered and q.kind != "time" and any(y > max(covered) or y < min(covered) - 1 for y in q.years):
             return "asks about years no plan in the corpus covers"
         plan_words = knowledge().pattern("plan_words").pattern
         unnamed = q.folded  # a place is looked for outside the names of plans and agencies
-        for span in sorted([*self.plans.mentions(q.folded), *self.agencies.resolve(q.folded)[1],
-                            *self.agencies.mentioned(q.folded)], key=len, reverse=True):
+        short_forms = [f for f in self.agencies.resolve(q.folded)[1] if f[-1] in BODY_SUFFIX]  # not 某区 → 某区政府
+        for span in sorted([*self.plans.mentions(q.folded), *short_forms, *self.agencies.mentioned(q.folded)],
+                           key=len, reverse=True):
             unnamed = unnamed.replace(span, "，")
         for place in compose.places(unnamed):
             if place not in self._corpus_text:
                 return f"{place} is not covered by any plan in the corpus"
-            if re.search(re.escape(place) + rf"(?!政府)(自己|本身|区级|区里)?.{{0,10}}({plan_words})", q.folded) and not any(
+            if re.search(re.escape(place) + rf"(?!政府)(自己|本身|区级|区里)?[^，,。：:；;？?]{{0,16}}({plan_words})", q.folded) and not any(
                     place in fold(d.region or "") or place in fold(d.title) for d in self.index.documents.values()):
                 return f"no plan of {place} in the corpus"
         return None

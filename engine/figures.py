@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from ingest.facts import extract, unit_alternation
+from ingest.facts import extract, figure_pattern, unit_alternation
 from ingest.text import fold
 from ingest.types import Clause, Fact
 
@@ -18,7 +18,7 @@ LEAD_MIN = 0.75        # a figure question gets a one-line lead only when this s
 FOCUS_MIN = 0.8        # … or when its indicator holds this share of the words before the asking word
 WINDOW = 12            # characters around an asserted figure that may name its indicator
 LOOSE_INDICATOR = 0.3  # a loosely named indicator binds only as the one figure of its unit in the best clauses
-TYPO_WEIGHT = 0.8     # an indicator named with one character mistyped still binds
+TYPO_WEIGHT = 0.8     # an indicator named abbreviated or with a character mistyped still binds
 SHORT_INDICATOR = 3    # indicators of fewer bigrams than this are discounted (too generic)
 UNIT_FAMILIES = [{"亿元", "亿"}, {"万元", "元"}, {"个", "项", "款", "种"}, {"家", "所"}]
 
@@ -44,27 +44,27 @@ def indicator_score(indicator: str, phrases: list[str]) -> float:
     ind = bigrams(indicator)
     if not ind:
         return 0.0
-    chars = set("".join(ind))
+    letters = re.sub(r"[^\w\u4e00-\u9fff]|\d", "", fold(indicator).lower())
     best = 0.0
     for phrase in phrases:
         grams = bigrams(phrase)
         shared = len(ind & grams)
         if shared:
-            best = max(best, shared / len(ind) + 0.25 * shared / len(grams),
-                       TYPO_WEIGHT * len(chars & set("".join(grams))) / len(chars) if shared >= 2 else 0.0)
+            best = max(best, shared / len(ind) + 0.25 * shared / len(grams),  # abbreviated or mistyped (科创, 研究形):
+                       TYPO_WEIGHT * _in_order(letters, fold(phrase).lower()) if shared >= 2 else 0.0)  # in order
     return best * min(1.0, len(ind) / SHORT_INDICATOR)
 
 
 def stated_as_fact(folded_question: str) -> bool:
-    """Whether the question states a figure as a fact before asking something else: the figure
-    ends a clause ("要建50个创新平台，这个数…", "达到200家，靠什么实现"), rather than describing
-    what is asked about ("年销售50亿元以上的企业有几家")."""
-    for fact in extract(folded_question):
-        at = folded_question.find(fact.value)
-        rest = folded_question[at + len(fact.value):]
-        end = re.search(r"[，,。；;？?！!]", rest)
-        clause_rest = rest[: end.start()] if end else rest
-        if end and end.group(0) not in "？?" and "的" not in clause_rest and not re.fullmatch(r"(19|20)\d{2}", fact.value):
+    """Whether the question states a figure as a fact: one that counts or measures something
+    ("要建50个研究型病房，这个数…", "培育100家企业的理由", "增加到30%是哪份文件"), rather than
+    describing what is asked about ("年销售50亿元以上的企业有几家": the figure modifies 的…)."""
+    figure = figure_pattern()
+    for m in figure.finditer(folded_question):
+        if re.fullmatch(r"(19|20)\d{2}", m.group("low")) and not m.group("before"):
+            continue
+        rest = folded_question[m.end():]
+        if not re.match(r"\s*(?:以上|以下|以内|左右)?\s*的", rest) and not re.match(r"\s*(?:多少|几)", rest):
             return True
     return False
 
