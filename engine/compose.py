@@ -114,7 +114,7 @@ def embedded_premise(engine, q: Question, filters: Filters, docs: list[Document]
     """The correction of a figure a question states as a fact while asking something else
     ("既然要建50个X，钱从哪来？", "哪份计划规定X增加到30%？"): only when the plans bind another
     value to the same indicator; a figure that describes what is asked about is no claim."""
-    if not q.figures or q.premise or q.kind in ("figure", "table", "eligibility") or not figures.stated_as_fact(q.folded):
+    if not q.figures or q.premise or q.kind == "eligibility" or not figures.stated_as_fact(q.folded):
         return None
     check = premise_verdict(engine, q, engine.search(q.text, filters), docs, filters, loose=False)
     return check if "wrong" in check.verdicts else None
@@ -251,13 +251,16 @@ def task_agencies(engine, q: Question, filters: Filters, names: list[str] = (),
         return Draft.refuse("the question names no task (\"who is responsible\" for what?)")
     if names and knowledge().has("premise", q.low):
         listed = {fold(p) for a in clause.agencies for p in {a, *a.split("、")}}
-        for name in names:
-            family = set(engine.agencies.family(name))
-            key = "agency_right" if family & listed else "agency_wrong"
-            draft.verdicts.append("right" if key == "agency_right" else "wrong")
-            said = next((form for form, matched in (asked or {}).items() if name in matched), name)  # as typed
-            draft.sentences.append((knowledge().say(key, lang, agency=said), cite))
-            break
+        said = {name: next((form for form, matched in (asked or {}).items() if name in matched), name)  # as typed
+                for name in names}
+        missing = [said[n] for n in names if not set(engine.agencies.family(n)) & listed]
+        sep = ", " if lang == "en" else "、"
+        if missing:  # every agency the claim names must be listed
+            draft.verdicts.append("wrong")
+            draft.sentences.append((knowledge().say("agency_wrong", lang, agency=sep.join(dict.fromkeys(missing))), cite))
+        else:
+            draft.verdicts.append("right")
+            draft.sentences.append((knowledge().say("agency_right", lang, agency=sep.join(dict.fromkeys(said.values()))), cite))
     draft.sentences.append((knowledge().say("task_agencies", lang, ref=_ref(clause, lang == "en"),
                                             heading=clause.heading, units=units), cite))
     return draft

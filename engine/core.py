@@ -75,14 +75,13 @@ class Engine:
         start = time.perf_counter()
         question = _check_question(question)
         earlier = [q for q in map(_usable, history) if q][-3:]
-        text = followup.resolve(question, earlier, self.plans)
-        whole = analyse(text)
+        pieces = parts(question, self._names_plan)
+        whole = analyse(self._in_context(question, earlier))
         docs = self._scope(whole, filters)
-        pieces = parts(text, self.plans.only_names)
         if len(pieces) == 1:
             draft = self._answer(whole, filters, docs)
         else:
-            draft = self._compound(whole, pieces, filters, docs)
+            draft = self._compound(whole, pieces, filters, docs, earlier)
         answer = self._finish(whole, draft, self._scoped(docs, filters))
         if self.writer is not None:
             answer = self.writer.rewrite(answer, set(self.agencies.names))
@@ -125,17 +124,29 @@ class Engine:
             draft.verdicts.extend(part.verdicts)
         return draft if answered else compose.Draft.refuse("; ".join(draft.notes))
 
-    def _compound(self, whole: Question, pieces: list[str], filters: Filters, docs: list[Document]) -> compose.Draft:
+    def _names_plan(self, item: str) -> bool:
+        """Whether an item of "A和B…" names a plan by period, place or nickname."""
+        return bool(self.plans.explicit(analyse(item), self.plans.documents))
+
+    def _in_context(self, question: str, before: list[str]) -> str:
+        """``question`` as it stands after ``before`` (earlier questions or earlier parts of the
+        message, oldest first): a follow-up merged with what it continues, and a question with
+        no topic of its own ("谁负责？", "归哪几家负责？") given the previous one's topic."""
+        text = followup.resolve(question, before, self.plans)
+        if not before or compose.topic_words(self, analyse(text)):
+            return text
+        return f"{self._topic_of(followup.resolve(before[-1], before[:-1], self.plans))}，{text}"
+
+    def _compound(self, whole: Question, pieces: list[str], filters: Filters, docs: list[Document],
+                  earlier: list[str] = ()) -> compose.Draft:
         """Every part answered on its own, under a heading naming the part; a part the plans
-        cannot answer is said to be so while the others are answered."""
+        cannot answer is said to be so while the others are answered. A part continues the
+        conversation and the parts before it ("B又怎么说？" borrows A's topic)."""
         draft = compose.Draft("compound")
         lang = "en" if whole.lang == "en" else "zh"
         answered = 0
         for n, piece in enumerate(pieces, start=1):
-            text = followup.resolve(piece, pieces[:n - 1], self.plans)  # "B又怎么说？" borrows A's topic
-            if n > 1 and not compose.topic_words(self, analyse(text)):  # "…，归哪几家负责？": A's topic
-                text = f"{self._topic_of(pieces[n - 2])}，{text}"
-            q = analyse(text)
+            q = analyse(self._in_context(piece, [*earlier, *pieces[:n - 1]]))
             own = self.plans.explicit(q, self.allowed(filters)) if docs else self._scope(q, filters)
             q.quantity = q.quantity or (whole.quantity if not q.scores else None)
             part = self._answer(q, filters, own or docs)

@@ -20,11 +20,12 @@ EN_SPLIT_RE = re.compile(r",?\s+and\s+(?=(what|which|who|how|when|where|is|are|d
 
 def parts(question: str, names_plan=None) -> list[str]:
     """The atomic questions of ``question`` (itself alone when it asks one thing). Items that
-    only name a plan (``names_plan``) are not split on: "A计划和B计划各…" is one question asked
-    of two plans, which the engine answers plan by plan."""
+    each name a plan (``names_plan``) are not split on: "A计划和B计划的X各…" is one question
+    asked of two plans, which the engine answers plan by plan."""
     found: list[str] = []
     context = ""
-    segments = _segments(question)
+    typed = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "，", question)  # a space typed as a pause
+    segments = _segments(typed)
     for segment in segments:
         if not _asks(segment) and len(segments) > 1:
             if not found:
@@ -59,7 +60,8 @@ def _segments(text: str) -> list[str]:
 
 
 def _asks(segment: str) -> bool:
-    return bool(re.search(r"[？?]$|吗|呢|多少|几|哪|什么|谁|是否|how|what|which|who|when", segment, re.I))
+    return bool(re.search(r"[？?]$|吗|呢|多少|几|哪|什么|谁|是否|是不是|对不对|有没有|能不能|要不要|多久|多长|啥|"
+                          r"吧$|how|what|which|who|when", segment, re.I))
 
 
 def _sequence(segment: str) -> list[str]:
@@ -85,8 +87,8 @@ def _enumeration(piece: str, names_plan=None) -> list[str]:
     items = [i.strip() for i in re.split(conj, span) if i.strip()]
     if len(items) < 2 or any(len(i) < ITEM_MIN for i in items) or (not marker and any(len(i) < 4 for i in items)):
         return [piece]
-    if names_plan and all(names_plan(i) for i in items[1:]) and (names_plan(items[0]) or names_plan(items[0], loose=True)):
-        return [piece]  # "X在A和B里分别…": one question asked of plans A and B
+    if names_plan and all(names_plan(i) for i in items):
+        return [piece]  # "A和B的X分别…", "X在A和B里…": one question asked of plans A and B
     lead = re.match(r"^(?:[^\u4e00-\u9fff]*\d{4}[^\u4e00-\u9fff]*年?|到\d{4}年|.{0,6}(?:计划|方案)(?:里|中)?)", items[0])
     share = lead.group(0) if lead and not marker else ""  # "2023年A和B" : the year belongs to both
     return [prefix + (share if i and share else "") + item + tail for i, item in enumerate(items)]

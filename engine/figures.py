@@ -193,9 +193,19 @@ def only_of_unit(clauses: list[Clause], phrases: list[str], claim: Fact) -> Matc
     return named[0]
 
 
+def _bound(qualifier: str) -> str | None:
+    k = knowledge()
+    upper, lower = k.has("qualifier_bounds.upper", qualifier), k.has("qualifier_bounds.lower", qualifier)
+    return "upper" if upper and not lower else "lower" if lower and not upper else None
+
+
 def holds(claim: Fact, fact: Fact) -> bool:
-    """Whether an asserted figure agrees with the plan's value for the same indicator."""
+    """Whether an asserted figure agrees with the plan's value for the same indicator (a
+    ceiling claimed for the plan's floor does not: 最多2家 against 不少于2家)."""
     if not same_unit(claim.unit, fact.unit):
+        return False
+    bounds = {_bound(claim.qualifier), _bound(fact.qualifier)}
+    if bounds == {"upper", "lower"}:
         return False
     if claim.low != claim.high or fact.low != fact.high:  # ranges must agree as ranges
         return (claim.low, claim.high) == (fact.low, fact.high)

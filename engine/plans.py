@@ -121,21 +121,6 @@ class PlanNames:
             spans += [m.group(0) for m in k.pattern(key).finditer(low)]
         return [s for s in spans if s]
 
-    def only_names(self, text: str, loose: bool = False) -> bool:
-        """Whether ``text`` does nothing but name a plan ("某区三年行动", "2021那版市级计划"):
-        an item of "A和B各…" that is a plan, not a topic to split the question on (``loose``:
-        whether it ends naming one, "X在上一轮")."""
-        folded = fold(text).lower()
-        if not self.mentions(folded):
-            return False
-        if loose:
-            return any(re.search(re.escape(m) + r"[)）\s]*(?:版|轮|计划|方案)?(?:里|中)?$", folded) for m in self.mentions(folded))
-        k = knowledge()
-        rest = self.strip(text).lower()
-        for key in ("plan_words", "levels.city", "levels.district", "rounds.previous", "rounds.latest"):
-            rest = k.pattern(key).sub("", rest)
-        return len(re.findall(r"[\u4e00-\u9fffa-z]", re.sub(r"[新老旧三五年的里中那这份个区市]", "", rest))) <= 2
-
     def strip(self, text: str) -> str:
         """``text`` without the words that name a plan, and the 的计划/那轮 they leave behind."""
         folded = fold(text)
