@@ -17,7 +17,7 @@ from ingest.types import Clause
 from .knowledge import knowledge
 
 # The last character names the kind of body; an asked short form must end with the same one.
-BODY_SUFFIX = "局委办会厅部院室府中心组团"
+BODY_SUFFIX = "局委办会厅部院室府中心组团署处所站队"
 LEVEL_PREFIX = re.compile(r"^(市|区|县|省)")
 SHORT_MAX = 10
 

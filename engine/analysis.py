@@ -28,7 +28,7 @@ DATE_YM_RE = re.compile(r"(?<!\d)((?:19|20)?\d{2})\s*年\s*(\d{1,2})\s*月(?:\s*
 # plan's dates and numbers as a document.
 NAMED_CLAUSE_RE = re.compile(r"第\s*[\d一二三四五六七八九十]+\s*[条项]|[一二三四五六七八九十]+、\s*[(（][一二三四五六七八九十]+[)）]")
 CN_NUMBER_RE = re.compile(r"[零一二两三四五六七八九十百千]+")
-YEAR_RE = re.compile(r"(?<!\d)(20\d{2}|19\d{2})(?!\d)")
+YEAR_RE = re.compile(r"(?<![\d.])(20\d{2}|19\d{2})(?![\d.]|\s*(?:亿|万|千|百|元|%|个|家|项|人|亩|平方))")  # not 2000亿
 # English counts carry their Chinese measure word, so a false premise in English can be checked too.
 EN_UNITS = [("compan", "家"), ("firm", "家"), ("enterprise", "家"), ("hospital", "家"),
             ("billion yuan", "亿元"), ("mu", "亩"), ("%", "%")]  # anything else counted: 个

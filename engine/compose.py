@@ -21,6 +21,7 @@ Cites = list[tuple[Clause, str]]
 GOAL_BONUS = 3.0  # a question about targets prefers the goals sections
 HEADING_MATCH = 0.8  # share of a heading's bigrams a question must contain to name that clause
 OFFER_MAX = 420  # an eligibility line longer than this keeps fewer sentences
+QUANTITY_RANK = 0.6  # evidence stating the asked amount may rank this far below the best
 LEAD_MAX = 3  # figures listed when a question names a topic several indicators contain
 PLACE_MIN_FREQ = 1000  # jieba dictionary frequency above which an ns tag is a real place
 
@@ -69,7 +70,11 @@ def extractive(engine, q: Question, filters: Filters, docs: list[Document] = ())
     if not en and score <= 0:
         return Draft.refuse("no retrieved sentence shares a content word with the question")
     if q.quantity and not re.search(evidence_pattern(q.quantity), fold(sentence)):
-        return Draft.refuse(f"asks for {q.quantity}, and the best evidence states none")
+        stating = next(((c, s, sc) for c, s, sc in ranked[1:] if sc >= score * QUANTITY_RANK
+                        and re.search(evidence_pattern(q.quantity), fold(s))), None)
+        if not stating:  # the asked kind of amount, in evidence nearly as good as the best
+            return Draft.refuse(f"asks for {q.quantity}, and the best evidence states none")
+        clause, sentence, score = stating
     if clause.table and knowledge().has("list_ask", q.low):
         return _table_rows(engine, q, clause, hits)
     piece, sentence = _with_complement(engine, q, clause, sentence, score, ranked, want_number)

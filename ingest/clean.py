@@ -26,7 +26,16 @@ DEBRIS_RES = [
     re.compile(r"本文来源于|转载|版权所有|原创文章|免责声明|分享到|扫一扫|打印本页|关闭窗口|"
                r"返回顶部|上一篇|下一篇|相关阅读|相关新闻|ICP备"),
 ]
-DEBRIS_MAX_CHARS = 80  # a real paragraph that mentions 转载 is longer than any footer line
+WRAP_MIN_LINES = 10     # hard-wrapped lines a PDF extraction shows at least
+WRAP_SHARE = 0.3        # … and the share of all text lines they make up (tables and headings are short)
+OPEN_END_SHARE = 0.6    # most wrapped lines stop in mid-sentence
+RUNNING_HEAD_MAX = 30   # characters of a running header or footer
+UNCLOSED_MAX = 2000     # a paragraph this long with a stray bracket is not waiting for its close
+CELL_MAX = 40           # characters of a table cell flattened to its own line
+DEBRIS_MAX_CHARS = 80
+# A page number as a PDF prints it, decorated ("— 5 —", "-5-", "第5页"): unlike a bare number,
+# never a table cell.
+PAGE_MARK_RE = re.compile(r"^([-—–－]+\s*\d{1,4}\s*[-—–－]+|第\s*\d{1,4}\s*页(\s*[/／共]\s*\d+\s*页?)?)$")  # a real paragraph that mentions 转载 is longer than any footer line
 SECTION_START_RE = re.compile(r"^(第[一二三四五六七八九十]+[章节部分条]|[一二三四五六七八九十]+[、.．]|"
                               r"[(（][一二三四五六七八九十\d]+[)）]|\d{1,3}[.．、](?!\d)|——|[①-⑳]|表\s*\d*\s)")
 RESPONSIBILITY_START_RE = re.compile(r"^[(（](责任|牵头|配合)(单位|部门)")
@@ -48,7 +57,11 @@ def clean(raw: str) -> Cleaned:
     """Turn raw extracted text into clean paragraphs."""
     lines = _flatten_tables(raw.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     lines = _delimited_rows(lines)
-    kept, dropped, truncated = [], [], False
+    running = _running_heads(lines)
+    dropped = sorted(running) + [line.strip() for line in lines if PAGE_MARK_RE.match(fold(line.strip()))]
+    lines = _cell_lines(["" if line.strip() in running or PAGE_MARK_RE.match(fold(line.strip())) else line
+                         for line in lines])
+    kept, truncated = [], False
     for line in lines:
         stripped = line.strip(" \u3000\u00a0\ufeff") if "\t" in line else line.strip()
         if not stripped:
@@ -130,13 +143,71 @@ def _delimited_rows(lines: list[str]) -> list[str]:
 
 
 def _looks_hard_wrapped(lines: list[str]) -> bool:
-    """A PDF extraction wraps most lines at one width; born-digital text does not."""
-    widths = [width(line) for line in lines if line and "\t" not in line]
-    if len(widths) < 10:
+    """A PDF extraction wraps many lines at one width, mostly in mid-sentence; born-digital
+    text has no common line width, and its long lines end sentences."""
+    text_lines = [line for line in lines if line and "\t" not in line]
+    if len(text_lines) < 10:
         return False
-    full = _full_width(widths)
-    near = sum(1 for w in widths if full - 6 <= w <= full + 2)
-    return full <= 120 and near >= 0.5 * len(widths)
+    full = _full_width([width(line) for line in text_lines])
+    near = [line for line in text_lines if full - 6 <= width(line) <= full + 2]
+    open_ended = [line for line in near if fold(line.rstrip()[-1:]) not in TERMINAL]
+    return full <= 120 and len(near) >= max(WRAP_MIN_LINES, WRAP_SHARE * len(text_lines)) \
+        and len(open_ended) >= OPEN_END_SHARE * len(near)
+
+
+def _running_heads(lines: list[str]) -> set[str]:
+    """Running headers and footers of a PDF: a short line found beside a page number at least
+    twice and at half its occurrences ("南山区人民政府办公室文件" beside "— 5 —"), whatever its words."""
+    page = PAGE_MARK_RE
+    solid = [(i, line.strip()) for i, line in enumerate(lines) if line.strip()]
+    counts: dict[str, int] = {}
+    for _, line in solid:
+        counts[line] = counts.get(line, 0) + 1
+    beside_pages: dict[str, int] = {}
+    for k, (_, line) in enumerate(solid):
+        beside = [solid[j][1] for j in (k - 1, k + 1) if 0 <= j < len(solid)]
+        if len(line) <= RUNNING_HEAD_MAX and not page.search(fold(line)) and any(page.search(fold(b)) for b in beside):
+            beside_pages[line] = beside_pages.get(line, 0) + 1
+    return {line for line, n in beside_pages.items() if n >= max(2, counts[line] / 2)}
+
+
+HEADER_CELL_RE = re.compile(r"序号|编号|指标|名称|项目|单位|目标|基数|现状|年|类型|类别|内容|备注|责任|牵头|数值|值$")
+
+
+def _cell_lines(lines: list[str]) -> list[str]:
+    """Rebuild a table a PDF extraction flattened to one cell per line, with no tab to mark
+    the cells: after a caption (表1 …), the header is the run of header-like cells (序号,
+    指标名称, 单位, 2026年目标, 责任单位…); the cells that follow are dealt out in rows of that
+    width until a line too long to be a cell."""
+    out, i = [], 0
+    solid = lambda k: lines[k].strip()  # noqa: E731 - a local shorthand
+    while i < len(lines):
+        out.append(lines[i])
+        if not re.match(r"^(附)?表\s*\d*\s*\S", fold(solid(i))) or "\t" in lines[i]:
+            i += 1
+            continue
+        j = i + 1
+        while j < len(lines) and not solid(j):
+            j += 1
+        header = []
+        while j < len(lines) and solid(j) and len(solid(j)) <= CELL_MAX and HEADER_CELL_RE.search(fold(solid(j))):
+            header.append(solid(j))
+            j += 1
+        cells = []
+        while j < len(lines) and (not solid(j) or len(solid(j)) <= CELL_MAX and fold(solid(j))[-1:] not in TERMINAL):
+            if solid(j):
+                cells.append(solid(j))
+            j += 1
+        rows = len(cells) // len(header) if len(header) >= 2 else 0
+        if rows < TABLE_MIN_ROWS:
+            i += 1
+            continue
+        out.append("\t".join(header))
+        out.extend("\t".join(cells[r * len(header):(r + 1) * len(header)]) for r in range(rows))
+        out.extend(cells[rows * len(header):])
+        i = j
+    return out
+
 
 
 def _full_width(widths: list[int]) -> int:
@@ -153,7 +224,8 @@ def _unwrap(lines: list[str]) -> list[str]:
     previous = ""      # the last physical line
     first_line = True  # the previous line opened its paragraph, so it was indented
     for line in lines:
-        if paragraphs and _continues(previous, line, first_line, full):
+        if paragraphs and (_unclosed(paragraphs[-1]) and not SECTION_START_RE.match(fold(line))
+                           or _continues(previous, line, first_line, full)):
             paragraphs[-1] += line
             first_line = False
         else:
@@ -161,6 +233,12 @@ def _unwrap(lines: list[str]) -> list[str]:
             first_line = True
         previous = line
     return paragraphs
+
+
+def _unclosed(paragraph: str) -> bool:
+    """A bracket left open ("（责任单位：" at the margin): the paragraph cannot have ended."""
+    folded = fold(paragraph)
+    return folded.count("(") > folded.count(")") and len(paragraph) < UNCLOSED_MAX
 
 
 def _continues(prev: str, line: str, prev_opened: bool, full: int) -> bool:

@@ -21,6 +21,7 @@ PIECE_RE = re.compile(r"[^，,；;。：:\n、]+(?:、(?=[^“”]*”)[^，,；
 YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
 INDICATOR_MAX = 24
 ROW_VALUE_COLUMNS = re.compile(r"目标|指标值|数值|\d{4}\s*年")
+BASELINE_COLUMNS = re.compile(r"基数|基期|基准|现状|现值|实际|完成")  # what was, not a target
 
 
 @functools.lru_cache(maxsize=1)
@@ -121,7 +122,8 @@ def _row_facts(table: dict, heading: str, default_year: int | None) -> list[Fact
     indicator = label[: bracket.start()].strip() if bracket else label
     facts = []
     for column, raw in cells.items():
-        if not (ROW_VALUE_COLUMNS.search(fold(column)) and re.fullmatch(r"[\d.]+(?:[-—–][\d.]+)?", fold(raw or ""))):
+        if not (ROW_VALUE_COLUMNS.search(fold(column)) and not BASELINE_COLUMNS.search(fold(column))
+                and re.fullmatch(r"[\d.]+(?:[-—–][\d.]+)?", fold(raw or ""))):
             continue
         raw = fold(raw)
         low, _, high = re.sub(r"[-—–]", "—", raw).partition("—")
