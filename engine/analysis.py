@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import re
 
-from ingest.facts import figure_pattern, unit_alternation
+from ingest.facts import figure_pattern, looks_like_year, unit_alternation
 from ingest.text import fold
 
 from .knowledge import knowledge
@@ -78,7 +78,8 @@ def analyse(question: str) -> Question:
             periods.append((start, end))
     periods += [(2000 + int(m.group(1)), 2000 + int(m.group(2))) for m in short_periods(folded)]
     figures = [(m.group("low"), m.group("unit")) for m in figure_pattern().finditer(folded)
-               if not re.fullmatch(r"(19|20)\d{2}", m.group("low")) and not folded[:m.start()].endswith("第")]
+               if not looks_like_year(m.group("low"), m.group("unit"), m.group("before") or "")
+               and not folded[:m.start()].endswith("第")]
     figures = figures or [(n, _en_unit(u)) for n, u in EN_FIGURE_RE.findall(low)]
     premise = bool(k.has("premise", low)) and bool(figures or kind.startswith("responsibility"))
     return Question(text=question, folded=folded, lang=language(question), kind=kind,

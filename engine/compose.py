@@ -260,9 +260,16 @@ def task_agencies(engine, q: Question, filters: Filters, names: list[str] = (),
                 for name in names}
         missing = [said[n] for n in names if not set(engine.agencies.family(n)) & listed]
         sep = ", " if lang == "en" else "、"
+        lead = clause.agencies[0] if clause.agencies else ""
+        led_by_other = [said[n] for n in names if lead and fold(lead) not in engine.agencies.family(n)
+                        and not any(fold(p) in engine.agencies.family(n) for p in lead.split("、"))]
         if missing:  # every agency the claim names must be listed
             draft.verdicts.append("wrong")
             draft.sentences.append((knowledge().say("agency_wrong", lang, agency=sep.join(dict.fromkeys(missing))), cite))
+        elif knowledge().has("lead_claim", q.low) and led_by_other:  # "X牵头的吧": X listed, but not first
+            draft.verdicts.append("wrong")
+            draft.sentences.append((knowledge().say("agency_not_lead", lang, lead=lead,
+                                                    agency=sep.join(dict.fromkeys(led_by_other))), cite))
         else:
             draft.verdicts.append("right")
             draft.sentences.append((knowledge().say("agency_right", lang, agency=sep.join(dict.fromkeys(said.values()))), cite))

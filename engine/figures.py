@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from ingest.facts import extract, figure_pattern, unit_alternation
+from ingest.facts import extract, figure_pattern, looks_like_year, unit_alternation
 from ingest.text import fold
 from ingest.types import Clause, Fact
 
@@ -61,7 +61,7 @@ def stated_as_fact(folded_question: str) -> bool:
     describing what is asked about ("年销售50亿元以上的企业有几家": the figure modifies 的…)."""
     figure = figure_pattern()
     for m in figure.finditer(folded_question):
-        if re.fullmatch(r"(19|20)\d{2}", m.group("low")) and not m.group("before"):
+        if looks_like_year(m.group("low"), m.group("unit"), m.group("before") or ""):
             continue
         rest = folded_question[m.end():]
         if not re.match(r"\s*(?:以上|以下|以内|左右)?\s*的", rest) and not re.match(r"\s*(?:多少|几)", rest):
@@ -78,23 +78,28 @@ def asserted(folded_question: str) -> list[tuple[Fact, list[str]]]:
     """Figures the question asserts, each with the phrases around it that may name its
     indicator (the question read by the same extractor as the plans)."""
     out = []
-    found = [f for f in extract(folded_question) if not re.fullmatch(r"(19|20)\d{2}", f.value)]
+    found = [f for f in extract(folded_question) if not looks_like_year(f.value, f.unit, f.qualifier)]
     for i, fact in enumerate(found):
         if i + 1 < len(found) and found[i + 1].text == fact.text:
             continue  # "超100亿企业达13家": the first figure defines what the second one counts
         at = folded_question.find(fact.value)
         before = re.split(r"[，,。；;？?！!]", folded_question[max(0, at - WINDOW): at])[-1]
+        if at - WINDOW > 0 and folded_question[at - WINDOW - 1].isdigit():
+            before = re.sub(r"^\d+", "", before)  # not the tail of a number cut by the window
         after = re.split(r"[，,。；;？?！!]", folded_question[at + len(fact.value): at + len(fact.value) + WINDOW])[0]
         out.append((fact, [fact.indicator, before, after]))
     return out
 
 
 def best(clauses: list[Clause], phrases: list[str], unit: str | None = None) -> Match | None:
-    """The fact of ``clauses`` whose indicator the phrases name best (a unit of the same
-    family breaks ties); None when nothing is named at all."""
+    """The fact of ``clauses`` whose indicator the phrases name best, among those measured in
+    ``unit``'s family when one is given (2000亿 is never judged against a count of 家); None
+    when nothing is named at all."""
     found = None
     for clause in clauses:
         for fact in clause.facts:
+            if unit and not same_unit(fact.unit, unit):
+                continue
             score = indicator_score(fact.indicator, phrases) + (0.05 if unit and same_unit(fact.unit, unit) else 0.0)
             if found is None or score > found.score:
                 found = Match(fact, clause, score)

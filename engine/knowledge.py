@@ -47,7 +47,7 @@ class Knowledge:
         for key in ("actual_results", "amount_ask", "list_ask", "target_words", "task_ask", "premise",
                     "qualifiers", "units", "figure_stop", "question_noise", "nickname_suffixes",
                     "conjunctions", "part_markers", "plan_words", "goal_headings", "name_ask", "measure_nouns",
-                    "qualifier_bounds.upper", "qualifier_bounds.lower"):
+                    "qualifier_bounds.upper", "qualifier_bounds.lower", "lead_claim"):
             self.pattern(key)
         for key in self.lexicon["time_facts"]:
             if not key.startswith("_"):

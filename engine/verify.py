@@ -41,7 +41,7 @@ def unsupported(sentence: str, sources: list, question: str, agencies: set[str])
     References (《title》 and the clause path after it) are citations, not claims: skipped.
     """
     clauses = [s for s in sources if isinstance(s, Clause)]
-    source = fold("\n".join(s.text if isinstance(s, Clause) else s for s in sources))
+    source = fold("\n".join(_printed(s) if isinstance(s, Clause) else s for s in sources))
     allowed = numbers(source) | numbers(question)
     sentence = REFERENCE_RE.sub("", sentence)
     problems = [f"number {n}" for n in sorted(numbers(sentence) - allowed)]
@@ -53,6 +53,13 @@ def unsupported(sentence: str, sources: list, question: str, agencies: set[str])
     problems += [f"agency {name}" for name in sorted(agencies) if name in text and name not in source
                  and not any(name in other and other in source for other in agencies if other != name)]
     return problems
+
+
+def _printed(clause: Clause) -> str:
+    """What the plan prints for a clause: a table row with its table's caption and header."""
+    if not clause.table:
+        return clause.text
+    return "\n".join([clause.table.get("caption", ""), "；".join(clause.table.get("columns", [])), clause.text])
 
 
 def unbound(sentence: str, clauses: list[Clause], question: str) -> list[str]:

@@ -95,7 +95,13 @@ def extract(text: str, table: dict | None = None, heading: str = "", default_yea
 def _is_year(piece: str, m: re.Match) -> bool:
     """Not a quantity: a year (2023个 would be odd) or an ordinal (第8项)."""
     ordinal = m.start() > 0 and piece[m.start() - 1] == "第" and not m.group("before")
-    return ordinal or bool(re.fullmatch(r"(19|20)\d{2}", m.group("low"))) and not m.group("before")
+    return ordinal or looks_like_year(m.group("low"), m.group("unit"), m.group("before") or "")
+
+
+def looks_like_year(value: str, unit: str, qualifier: str = "") -> bool:
+    """A year-shaped number that is no amount: 2025 with a measure word may be a year (2025届),
+    2000 with 亿/万/元/%/an area never is ("营收2000亿")."""
+    return bool(re.fullmatch(r"(19|20)\d{2}", value)) and not qualifier and not re.match(r"[万亿元%亩平]", unit)
 
 
 def _clean(span: str, stop: re.Pattern) -> str:
