@@ -129,6 +129,8 @@ def arabic_figures(folded: str) -> str:
     units = FIGURE_UNITS
 
     def digits(m: re.Match) -> str:
+        if m.group(0) in ("一", "零"):  # 一批, 一次性, 零部件: words, not counts
+            return m.group(0)
         try:
             return str(cn2an.cn2an(m.group(0), "smart"))
         except (ValueError, KeyError):

@@ -142,7 +142,7 @@ def _table_rows(paras: list[str], caption_i: int, end: int, stack) -> list[Node]
         nodes.append(Node("table_row", caption, cells[name_col],
                           [h for _, _, h in stack] + [caption], i, i + 1,
                           table={"caption": caption, "columns": header, "cells": cells},
-                          text=" | ".join(cells[k] for k in keep)))
+                          text="；".join(f"{header[k]}：{cells[k]}" for k in keep if cells[k])))  # self-describing
     return nodes
 
 

@@ -104,7 +104,7 @@ def test_docx_with_a_real_table_gives_the_same_rows(tmp_path):
     document.save(path)
     result = ingest_paths([path])
     rows = [c.text for c in result.clauses if c.kind == "table_row"]
-    assert "产业总量 | 总产值 | 亿 | 180" in rows and len(rows) == 6
+    assert "类型：产业总量；指标：总产值；单位：亿；目标：180" in rows and len(rows) == 6
     assert clause_signature(result) == clause_signature(ingest_paths([TONGZHOU]))
 
 

@@ -58,12 +58,12 @@ def test_tongzhou_indicator_table_rows(corpus):
     rows = [c for c in corpus.clauses if c.doc_id == doc.doc_id and c.kind == "table_row"]
     assert len(rows) == 6
     output = next(r for r in rows if r.heading == "总产值")
-    assert output.text == "产业总量 | 总产值 | 亿 | 180"
+    assert output.text == "类型：产业总量；指标：总产值；单位：亿；目标：180"
     assert dict(zip(output.table["columns"], output.table["cells"]))["目标"] == "180"
     assert output.path == rows[0].path and output.path.endswith("主要指标"), "rows cite their table"
     listed = next(r for r in rows if r.heading == "“专精特新”企业")
     assert listed.table["cells"][0] == "产业质量", "a merged type cell is inherited from the row above"
-    assert listed.text.endswith("家 | 50")
+    assert listed.text.endswith("单位：家；目标：50")
 
 
 def test_changping_validity_and_repeal(corpus):
