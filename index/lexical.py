@@ -17,6 +17,7 @@ from ingest.text import fold
 STOPWORDS = set("的 和 与 及 等 在 对 为 了 是 把 将 由 以 于 并 或 其 之 中 上 下 也 都 而 等等 有 有关 "
                 "the of and a an to in for on is are what which how".split())
 TOKEN_RE = re.compile(r"[\w\u3400-\u9fff]")
+TOKEN_CACHE = 50_000  # tokenised texts kept (sentences of the plans, questions)
 
 
 @functools.lru_cache(maxsize=1)
@@ -30,8 +31,14 @@ def _jieba():
 
 def tokenize(text: str) -> list[str]:
     """Search-mode jieba tokens of the folded text, without punctuation and stopwords."""
+    return list(_tokens(text))
+
+
+@functools.lru_cache(maxsize=TOKEN_CACHE)
+def _tokens(text: str) -> tuple[str, ...]:
+    """The clause sentences every answer reads are tokenised once, not once per question."""
     tokens = _jieba().lcut_for_search(fold(text).lower())
-    return [t for t in tokens if TOKEN_RE.search(t) and t.strip() and t not in STOPWORDS]
+    return tuple(t for t in tokens if TOKEN_RE.search(t) and t.strip() and t not in STOPWORDS)
 
 
 class BM25Index:
