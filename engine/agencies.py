@@ -20,6 +20,8 @@ from .knowledge import knowledge
 BODY_SUFFIX = "局委办会厅部院室府中心组团署处所站队"
 LEVEL_PREFIX = re.compile(r"^(市|区|县|省)")
 SHORT_MAX = 10
+# Districts listed right before 负责/牵头: named as the agencies responsible, listed or not.
+CLAIMED_PLACE_RE = re.compile(r"((?:[\u4e00-\u9fff]{2,4}?[区县](?:政府)?\s*[和、与及,，]?\s*)+)(?:来|共同|一起)?(?:负责|牵头|主抓|承担)")
 
 
 class AgencyDirectory:
@@ -62,6 +64,11 @@ class AgencyDirectory:
             if len(place) >= 2 and place in rest and name not in names:
                 asked[place] = [name]
                 names.append(name)
+        for m in CLAIMED_PLACE_RE.finditer(rest):  # "甲区和乙区负责": districts named as agencies
+            for place in re.findall(r"[\u4e00-\u9fff]{2,4}?[区县]", m.group(1)):
+                if place not in asked and f"{place}政府" not in names:
+                    asked[place] = [f"{place}政府"]
+                    names.append(f"{place}政府")
         if not names:
             names = self.informal(folded_question)
         return names, asked

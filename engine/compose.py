@@ -100,7 +100,7 @@ def _fact_lead(engine, q: Question, hits, docs: list[Document]) -> list:
     pool = engine.index.records(doc_ids=in_scope)
     year = next((y for y in reversed(q.years) if not any(y in period for period in q.periods)), None)
     match = figures.asked(pool, fold(engine.plans.strip(q.folded)), [q.folded] + engine.phrases(q), year,
-                          lambda f: _fits(q, f))
+                          lambda f: _fits(q, f), q.figures)
     if match:
         found = [match]
     else:

@@ -235,8 +235,17 @@ class Engine:
 
     def _scope(self, q: Question, filters: Filters) -> list[Document]:
         """Plans the question names (by period, place, level or round), within the user's filters.
-        A part of a compound question names its own plan only explicitly; else it keeps the whole's."""
-        return self.plans.named(q, self.allowed(filters))
+        A place that names an agency ("甲区和乙区负责") does not name that district's plan
+        when the question names a plan otherwise."""
+        named = self.plans.named(q, self.allowed(filters))
+        governments = [form for form, names in self.agencies.resolve(q.folded)[1].items()
+                       if any(n.endswith("政府") for n in names)]
+        if len(named) >= 2 and governments:
+            rest = q.folded
+            for form in governments:
+                rest = rest.replace(form, "，")
+            named = self.plans.named(dataclasses.replace(q, folded=rest), self.allowed(filters)) or named
+        return named
 
     def _refusal_reason(self, q: Question, docs: list[Document]) -> str | None:
         """Why the plans cannot answer, decided before retrieval (None: try to answer)."""

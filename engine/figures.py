@@ -16,6 +16,8 @@ from .knowledge import knowledge
 SAME_INDICATOR = 0.6   # indicator score above which a fact measures what the question names
 LEAD_MIN = 0.75        # a figure question gets a one-line lead only when this sure
 FOCUS_MIN = 0.8        # … or when its indicator holds this share of the words before the asking word
+DESCRIBED_BONUS = 0.5  # for a fact that states the figure the question describes its subject by
+BOUND_WINDOW = 6       # characters before a claimed figure in which 最多/至少 still qualify it
 WINDOW = 12            # characters around an asserted figure that may name its indicator
 LOOSE_INDICATOR = 0.3  # a loosely named indicator binds only as the one figure of its unit in the best clauses
 TYPO_WEIGHT = 0.8     # an indicator named abbreviated or with a character mistyped still binds
@@ -87,6 +89,10 @@ def asserted(folded_question: str) -> list[tuple[Fact, list[str]]]:
         if at - WINDOW > 0 and folded_question[at - WINDOW - 1].isdigit():
             before = re.sub(r"^\d+", "", before)  # not the tail of a number cut by the window
         after = re.split(r"[，,。；;？?！!]", folded_question[at + len(fact.value): at + len(fact.value) + WINDOW])[0]
+        bound = knowledge().pattern("qualifier_bounds.upper").findall(before[-BOUND_WINDOW:]) or \
+            knowledge().pattern("qualifier_bounds.lower").findall(before[-BOUND_WINDOW:])
+        if bound and not fact.qualifier:  # "最多落地2家": the bound is the claim's, a verb apart
+            fact = dataclasses.replace(fact, qualifier=bound[-1])
         out.append((fact, [fact.indicator, before, after]))
     return out
 
@@ -107,12 +113,13 @@ def best(clauses: list[Clause], phrases: list[str], unit: str | None = None) -> 
 
 
 def asked(clauses: list[Clause], question: str, phrases: list[str], year: int | None = None,
-          fits=None) -> Match | None:
+          fits=None, described: list[tuple[str, str]] = ()) -> Match | None:
     """The fact a figure question asks for, or None when no indicator is named well enough:
     named by the whole question (LEAD_MIN), or holding, in order, the characters of the words
     next to its asking word (FOCUS_MIN): "其中物流航线又是多少" asks for 物流航线, not 航线, and
     "新增几亩工业地" for 工业用地. Of the asked target year when the question names one, and of
-    a unit ``fits`` accepts."""
+    a unit ``fits`` accepts. A fact stated with the figures the question describes its subject
+    by ("年销售规模超50亿元的企业有几家") is preferred."""
     focuses = [f for f in asked_phrases(question) if len(f) >= 2]
     found = None
     for clause in clauses:
@@ -121,10 +128,13 @@ def asked(clauses: list[Clause], question: str, phrases: list[str], year: int | 
                 continue
             whole = indicator_score(fact.indicator, phrases)
             near = max((_in_order(f, fold(fact.indicator)) for f in focuses), default=0.0)
-            if whole < LEAD_MIN and near < FOCUS_MIN:
+            same = any(re.search(rf"(?<![\d.]){re.escape(v)}(?![\d.])", fold(fact.text)) for v, _ in described
+                       if v != fact.value)
+            if whole < LEAD_MIN and near < FOCUS_MIN and not (same and whole >= LOOSE_INDICATOR):
                 continue
-            if found is None or whole + near > found.score:
-                found = Match(fact, clause, whole + near)
+            score = whole + near + (DESCRIBED_BONUS if same else 0.0)
+            if found is None or score > found.score:
+                found = Match(fact, clause, score)
     return prose_of(found, clauses) if found and found.clause.table else found
 
 
@@ -199,9 +209,11 @@ def only_of_unit(clauses: list[Clause], phrases: list[str], claim: Fact) -> Matc
 
 
 def _bound(qualifier: str) -> str | None:
+    """'upper' (最多, 不超过), 'lower' (不少于, 超) or None, by the longest bound word in the
+    qualifier (不少于 is a floor although it holds 少于)."""
     k = knowledge()
-    upper, lower = k.has("qualifier_bounds.upper", qualifier), k.has("qualifier_bounds.lower", qualifier)
-    return "upper" if upper and not lower else "lower" if lower and not upper else None
+    found = [(len(w), side) for side in ("upper", "lower") for w in k.words(f"qualifier_bounds.{side}") if w in qualifier]
+    return max(found)[1] if found else None
 
 
 def holds(claim: Fact, fact: Fact) -> bool:

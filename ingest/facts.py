@@ -73,7 +73,8 @@ def extract(text: str, table: dict | None = None, heading: str = "", default_yea
         previous_end = 0
         for i, m in enumerate(found):
             before = _clean(piece[previous_end:m.start()], stop)
-            if i and len(before) <= 2:  # "超100亿企业达6家": the earlier figure defines the indicator
+            described = piece[previous_end:m.start()].lstrip().startswith("的")  # "50亿元以上的医药企业15家"
+            if i and (len(before) <= 2 or described):  # "超100亿企业达6家": the earlier figure defines the indicator
                 before = _clean(piece[:m.start()], stop)
             nxt = found[i + 1].start() if i + 1 < len(found) else len(piece)
             after = _clean(piece[m.end():nxt], stop)

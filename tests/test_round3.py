@@ -1,0 +1,126 @@
+"""Questions as people type them, and plans as they arrive: several plans in one question,
+asks joined by spaces and commas, figures stated in passing, claims about who leads, and a
+plan laid out as a PDF extraction (running headers, hard wraps, a table one cell per line)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine import Engine
+from engine.analysis import analyse
+from engine.decompose import parts
+from eval.scoring import verdict_of
+from ingest.clean import clean
+
+REPO = Path(__file__).resolve().parent.parent
+PDF_LIKE = REPO / "eval" / "other_dev2" / "plan"
+CITY_2018 = "北京市加快医药健康协同创新行动计划(2018—2020年)"
+CITY_2021 = "北京市加快医药健康协同创新行动计划(2021—2023年)"
+
+
+@pytest.fixture(scope="module")
+def engine(plan_index, settings):
+    return Engine(plan_index, settings)
+
+
+@pytest.fixture(scope="module")
+def pdf_engine(tmp_path_factory, settings, embeddings):
+    from index.build import build_index
+
+    return Engine(build_index([PDF_LIKE], tmp_path_factory.mktemp("pdf") / "index", settings, embeddings), settings)
+
+
+def _cited_titles(answer) -> set[str]:
+    return {c.clause.title for c in answer.citations}
+
+
+def test_a_question_naming_two_plans_is_answered_for_each(engine):
+    answer = engine.ask("18-20和21-23这两轮计划，产业收入目标各是啥数？")
+    assert "2500亿元" in answer.text and "3000亿元" in answer.text, answer.text
+    assert _cited_titles(answer) == {CITY_2018, CITY_2021}
+
+
+def test_what_an_agency_is_called_in_each_plan(engine):
+    answer = engine.ask("药监部门在上一轮（18—20）和21—23那版里分别叫啥？")
+    assert "市食品药品监管局" in answer.text and "市药品监管局" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("21版新增工业用地多少亩 探索什么供地模式 是规自委负责吗", 3),                # spaces as pauses
+    ("南部高端制造承载区要引进多少个市级产业化重点项目，归哪几家负责？", 2),   # two asks, one comma
+    ("18版和21版的产业收入目标分别是多少", 1),                                # one ask of two plans
+])
+def test_a_message_splits_into_the_asks_it_makes(engine, typed, expected):
+    assert len(parts(typed, engine._names_plan)) == expected
+
+
+def test_a_part_without_a_topic_takes_the_previous_parts(engine):
+    answer = engine.ask("南部高端制造承载区要引进多少个市级产业化重点项目，归哪几家负责？")
+    assert "100个以上" in answer.text and "北京经济技术开发区管委会" in answer.text and "大兴区政府" in answer.text
+
+
+def test_an_agency_claim_without_a_task_gets_no_verdict(engine):
+    answer = engine.ask("规自委是不是负责单位？")
+    assert verdict_of(answer.text) is None, answer.text
+
+
+def test_a_figure_stated_in_passing_is_corrected(engine):
+    answer = engine.ask("昌平要求科学家创办企业到2028年达到200家，靠什么实现？")
+    assert verdict_of(answer.text) == "wrong" and "150家" in answer.text.splitlines()[0], answer.text
+
+
+def test_a_claimed_ceiling_contradicts_the_plans_floor(engine):
+    answer = engine.ask("昌平说跨国药企总部或研发中心最多落地2家，对吗？")
+    assert verdict_of(answer.text) == "wrong" and "不少于2家" in answer.text.splitlines()[0], answer.text
+
+
+def test_a_figure_described_is_not_a_claim(engine):
+    answer = engine.ask("年销售规模超五十亿元的医药企业，北京到2023年的目标是几家？")
+    assert verdict_of(answer.text) is None and "15家" in answer.text, answer.text
+
+
+def test_every_agency_a_claim_names_is_checked(engine):
+    answer = engine.ask("21版打造南部高端制造承载区是大兴区和通州区负责，对吧？")
+    assert verdict_of(answer.text) == "wrong" and "通州区" in answer.text.splitlines()[0], answer.text
+
+
+def test_a_new_question_in_a_conversation_stays_with_its_plan(engine):
+    answer = engine.ask("新增发展空间定了多少？", history=["上一轮市里那个2018—2020的计划，主营业务收入目标是多少？"])
+    assert "10平方公里左右" in answer.text and _cited_titles(answer) == {CITY_2018}, answer.text
+
+
+def test_the_asked_indicator_is_read_next_to_the_asking_word(engine):
+    answer = engine.ask("北京市这三年打算给药企新增几亩工业地？")
+    assert "3000亩" in answer.text.splitlines()[0], answer.text
+
+
+def test_chinese_numerals_that_count_become_digits_and_words_stay():
+    assert analyse("超五十亿元的企业有两家").figures == [("50", "亿元"), ("2", "家")]
+    assert analyse("零部件企业一次性奖励").figures == []
+
+
+def test_a_pdf_extraction_is_cleaned_to_paragraphs_and_a_table():
+    cleaned = clean(next(PDF_LIKE.glob("*.txt")).read_text("utf-8"))
+    assert cleaned.unwrapped and "南山区人民政府办公室文件" in cleaned.dropped
+    assert "南山区人民政府办公室文件" not in "\n".join(cleaned.paragraphs)
+    rows = [p for p in cleaned.paragraphs if p.count("\t") == 5]
+    assert rows[0].split("\t") == ["序号", "指标名称", "单位", "2023年基数", "2026年目标", "责任单位"]
+    assert "7\t集成电路从业人员\t万人\t5.6\t8\t区人力资源局" in rows
+
+
+def test_a_pdf_like_plan_answers_figures_agencies_and_table_rows(pdf_engine):
+    figure = pdf_engine.ask("南山揭榜挂帅的芯片攻关项目，单个项目最多支持多少钱")
+    assert "800万元" in figure.text, figure.text
+    lead = pdf_engine.ask("南山芯片计划里先进封装测试那条是科创局牵头的吧？")
+    assert verdict_of(lead.text) == "wrong" and "区工业和信息化局" in lead.text.splitlines()[0], lead.text
+    row = pdf_engine.ask("主要指标表里南山2023年集成电路从业人员基数是多少万人？")
+    assert "5.6" in row.text and not row.refused, row.text
+    agency = pdf_engine.ask("投推署在南山芯片三年计划里要负责哪些任务？")
+    assert "区投资推广署" in agency.text and "二、（一）1." in agency.text, agency.text
+
+
+def test_a_claimed_amount_is_never_judged_against_a_count(pdf_engine):
+    answer = pdf_engine.ask("听说南山区要求2026年集成电路营收干到2000亿，是这样吗？")
+    first = answer.text.splitlines()[0] if answer.text else ""
+    assert "家" not in first, answer.text
