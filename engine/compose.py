@@ -150,7 +150,8 @@ def premise_verdict(engine, q: Question, hits, docs: list[Document], filters: Fi
             match = figures.only_of_unit([h.clause for h in hits[:2]], phrases, claim)
         elif match and match.score < figures.SAME_INDICATOR:
             match = None
-        said = f"{claim.value}{claim.unit}" if lang == "zh" else claim.value
+        bound = claim.qualifier if figures.bound_of(claim.qualifier) else ""  # "最多2家", as claimed
+        said = f"{bound}{claim.value}{claim.unit}" if lang == "zh" else claim.value
         if not match:
             name = max((p for p in phrases[1:] if p), key=len, default=claim.indicator) if lang == "zh" else q.text
             draft.sentences.append((knowledge().say("premise_unstated", lang, indicator=_clip(name), asserted=said), []))

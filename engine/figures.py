@@ -208,7 +208,7 @@ def only_of_unit(clauses: list[Clause], phrases: list[str], claim: Fact) -> Matc
     return named[0]
 
 
-def _bound(qualifier: str) -> str | None:
+def bound_of(qualifier: str) -> str | None:
     """'upper' (最多, 不超过), 'lower' (不少于, 超) or None, by the longest bound word in the
     qualifier (不少于 is a floor although it holds 少于)."""
     k = knowledge()
@@ -221,7 +221,7 @@ def holds(claim: Fact, fact: Fact) -> bool:
     ceiling claimed for the plan's floor does not: 最多2家 against 不少于2家)."""
     if not same_unit(claim.unit, fact.unit):
         return False
-    bounds = {_bound(claim.qualifier), _bound(fact.qualifier)}
+    bounds = {bound_of(claim.qualifier), bound_of(fact.qualifier)}
     if bounds == {"upper", "lower"}:
         return False
     if claim.low != claim.high or fact.low != fact.high:  # ranges must agree as ranges
