@@ -446,7 +446,7 @@ def _named_clauses(engine, q: Question, filters: Filters, hits) -> list[Clause]:
     """Clauses the question names: by path (三、（二）3.), by number (第8项, 任务8), or by a
     heading it contains nearly whole; best retrieval rank first."""
     path = re.search(r"[一二三四五六七八九十]+、\s*[(（][一二三四五六七八九十]+[)）]\s*\d*\.?", q.folded)
-    number = re.search(r"第\s*(\d+)\s*[条项个]|任务\s*(\d+)|(\d+)\s*号任务|item\s*(\d+)|task\s*(\d+)|"
+    number = re.search(r"第\s*(\d+)\s*[条项个]|任务\s*(\d+)(?!\s*[版年轮期])|(\d+)\s*号任务|item\s*(\d+)|task\s*(\d+)|"
                        r"第([一二三四五六七八九十]+)[条项个]", q.folded, re.I)
     candidates = engine.index.records(doc_ids={d.doc_id for d in engine.allowed(filters)}, first_chunks=True)
     if path:

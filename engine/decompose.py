@@ -24,7 +24,7 @@ def parts(question: str, names_plan=None) -> list[str]:
     asked of two plans, which the engine answers plan by plan."""
     found: list[str] = []
     context = ""
-    typed = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "，", question)  # a space typed as a pause
+    typed = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff\d])", "，", question)  # a space typed as a pause
     segments = _segments(typed)
     for segment in segments:
         if not _asks(segment) and len(segments) > 1:

@@ -128,6 +128,7 @@ class PlanNames:
         for span in sorted(set(self.mentions(folded)), key=len, reverse=True):
             at = fold(out).lower().find(span)
             if at >= 0:
-                out = out[:at] + out[at + len(span):]
-        out = re.sub(r"^(年)?(的)?(行动)?(计划|方案|那轮|那版|这轮)?(中|里|里面)?[的，,]?", "", out.strip())
+                rest = re.sub(r"^(年)?(的)?(那个|这个|那份|这份)?(行动)?(计划|方案|那轮|那版|这轮)?(中|里|里面)?[的，,]?", "",
+                              out[at + len(span):])
+                out = out[:at] + rest
         return out.strip(" ，,")
