@@ -157,7 +157,7 @@ def _looks_hard_wrapped(lines: list[str]) -> bool:
 
 def _running_heads(lines: list[str]) -> set[str]:
     """Running headers and footers of a PDF: a short line found beside a page number at least
-    twice and at half its occurrences ("南山区人民政府办公室文件" beside "— 5 —"), whatever its words."""
+    twice and at half its occurrences ("某区人民政府办公室文件" beside "— 5 —"), whatever its words."""
     page = PAGE_MARK_RE
     solid = [(i, line.strip()) for i, line in enumerate(lines) if line.strip()]
     counts: dict[str, int] = {}
