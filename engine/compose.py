@@ -42,7 +42,19 @@ class Draft:
         """A draft that says the plans cannot answer, and why (for the log)."""
         return cls("refusal", refusal=reason)
 
-
+    def add_part(self, heading: str, part: "Draft", absent: str, label: str) -> bool:
+        """One part of a compound or per-plan answer, under its heading; a part the plans
+        cannot answer is said to be absent (``absent``) and its reason kept as a note.
+        Whether the part was answered."""
+        self.sentences.append((heading, []))
+        if part.refusal:
+            self.sentences.append((absent, []))
+            self.notes.append(f"{label}: {part.refusal}")
+            return False
+        self.sentences.extend(part.sentences)
+        self.contexts.extend(part.contexts)
+        self.verdicts.extend(part.verdicts)
+        return True
 
 
 def _ref(clause: Clause, en: bool) -> str:

@@ -113,15 +113,8 @@ class Engine:
         answered = 0
         for doc in docs:
             part = self._build(own, Filters(plans=(doc.doc_id,)), [doc])
-            draft.sentences.append((knowledge().say("part_head", lang, part=f"《{doc.title}》"), []))
-            if part.refusal:
-                draft.sentences.append((knowledge().say("part_absent", lang), []))
-                draft.notes.append(f"{doc.doc_id}: {part.refusal}")
-                continue
-            answered += 1
-            draft.sentences.extend(part.sentences)
-            draft.contexts.extend(part.contexts)
-            draft.verdicts.extend(part.verdicts)
+            answered += draft.add_part(knowledge().say("part_head", lang, part=f"《{doc.title}》"), part,
+                                       knowledge().say("part_absent", lang), doc.doc_id)
         return draft if answered else compose.Draft.refuse("; ".join(draft.notes))
 
     def _names_plan(self, item: str) -> bool:
@@ -150,15 +143,8 @@ class Engine:
             own = self.plans.explicit(q, self.allowed(filters)) if docs else self._scope(q, filters)
             q.quantity = q.quantity or (whole.quantity if not q.scores else None)
             part = self._answer(q, filters, own or docs)
-            draft.sentences.append((knowledge().say("part_head", lang, part=piece.strip()), []))
-            if part.refusal:
-                draft.sentences.append((knowledge().say("part_absent", lang), []))
-                draft.notes.append(f"part {n}: {part.refusal}")
-            else:
-                answered += 1
-                draft.sentences.extend(part.sentences)
-                draft.contexts.extend(part.contexts)
-                draft.verdicts.extend(part.verdicts)
+            answered += draft.add_part(knowledge().say("part_head", lang, part=piece.strip()), part,
+                                       knowledge().say("part_absent", lang), f"part {n}")
         return draft if answered else compose.Draft.refuse("; ".join(draft.notes))
 
     def _topic_of(self, piece: str) -> str:
