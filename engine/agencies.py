@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from ingest.structure import BODY_SUFFIX
 from ingest.text import fold
 from ingest.types import Clause
 
 from .knowledge import knowledge
 
-# The last character names the kind of body; an asked short form must end with the same one.
-BODY_SUFFIX = "局委办会厅部院室府中心组团署处所站队"
+# BODY_SUFFIX: the last character names the kind of body; an asked short form must end with the same one.
 LEVEL_PREFIX = re.compile(r"^(市|区|县|省)")
 SHORT_MAX = 10
 # Districts listed right before 负责/牵头: named as the agencies responsible, listed or not.

@@ -24,7 +24,13 @@ MARKERS = [  # (level, pattern on folded text, canonical label from the number)
     (5, re.compile(r"^——\s*"), "——"),
 ]
 HEADING_MAX = 40
-TABLE_CAPTION_RE = re.compile(r"^(表\s*\d*|附表\s*\d*)|表$")
+CAPTION_MAX = 60
+# An annex starts on a line of its own: 附件, 附件2, 附件：<its title>.
+ANNEX_RE = re.compile(r"^附件\s*(\d*)\s*(?:[:：]\s*(.{0,60}))?$")
+# The last character of an agency's name names the kind of body.
+BODY_SUFFIX = "局委办会厅部院室府中心组团署处所站队"
+# Notes inside a 责任单位 list that are not agencies: "列第一位者为牵头单位", "下同".
+UNIT_NOTE_RE = re.compile(r"第一位|为牵头|^(下同|同上)$")
 RESP_LABEL_RE = re.compile(r"[(（]\s*(责任单位|牵头单位|责任部门|牵头部门|实施单位)\s*[:：]")
 # "牵头单位：…；配合单位：…" on a line of its own, without brackets
 RESP_LINE_RE = re.compile(r"(?:^|\n)\s*(责任单位|牵头单位|责任部门|牵头部门|实施单位)\s*[:：]")
@@ -56,6 +62,10 @@ def parse_structure(paras: list[str], title: tuple[int, int]) -> list[Node]:
     current: Node | None = None
     i = title[1]
     while i < len(paras):
+        if (annex := ANNEX_RE.match(fold(paras[i]).strip())):
+            stack, current = [(0, f"附件{annex.group(1)}", annex.group(2) or "")], None
+            i += 1
+            continue
         if _is_table_start(paras, i):
             rows_end = _table_end(paras, i + 1)
             nodes.extend(_table_rows(paras, i, rows_end, stack))
@@ -118,7 +128,9 @@ def _paragraph_nodes(paras: list[str], body_start: int, nodes: list[Node]) -> li
 
 
 def _is_table_start(paras: list[str], i: int) -> bool:
-    return ("\t" not in paras[i] and bool(TABLE_CAPTION_RE.search(fold(paras[i])))
+    """A caption: a short line that is not a sentence, over a header and a data row."""
+    caption = fold(paras[i]).strip()
+    return ("\t" not in paras[i] and 0 < len(caption) <= CAPTION_MAX and not re.search(r"[。；;]", caption)
             and i + 2 < len(paras) and "\t" in paras[i + 1] and "\t" in paras[i + 2])
 
 
@@ -131,6 +143,7 @@ def _table_end(paras: list[str], i: int) -> int:
 def _table_rows(paras: list[str], caption_i: int, end: int, stack) -> list[Node]:
     """One record per data row; blank leading cells inherit the row above (merged cells)."""
     caption = re.sub(r"\s+", " ", paras[caption_i]).strip()
+    annex = stack[0][1] if stack and stack[0][1].startswith("附件") else ""
     header = [c.strip() for c in paras[caption_i + 1].split("\t")]
     keep = [k for k, name in enumerate(header) if not ROW_LABEL_COLUMNS.match(fold(name))]
     name_col = next((k for k in keep if NAME_COLUMNS.search(fold(header[k]))), keep[0])
@@ -139,7 +152,7 @@ def _table_rows(paras: list[str], caption_i: int, end: int, stack) -> list[Node]
         cells = ([c.strip() for c in paras[i].split("\t")] + [""] * len(header))[: len(header)]
         cells = [c or (previous[k] if k < name_col else "") for k, c in enumerate(cells)]
         previous = cells
-        nodes.append(Node("table_row", caption, cells[name_col],
+        nodes.append(Node("table_row", annex + caption, cells[name_col],
                           [h for _, _, h in stack] + [caption], i, i + 1,
                           table={"caption": caption, "columns": header, "cells": cells},
                           text="；".join(f"{header[k]}：{cells[k]}" for k in keep if cells[k])))  # self-describing
@@ -168,8 +181,28 @@ def responsible_units(text: str, comma_separated: bool) -> list[str]:
         for segment in re.split(r"[;；]", text[start:end]):
             segment = re.sub(r"^\s*(配合单位|参与单位|协办单位)\s*[:：]", "", segment)
             separators = r"[,，]" if comma_separated else r"[,，、]"
-            units.extend(u.strip(" 。.") for u in re.split(separators, segment) if u.strip(" 。."))
+            units.extend(_agency_names(re.split(separators, segment)))
     return units
+
+
+def _agency_names(pieces: list[str]) -> list[str]:
+    """Agency names from the pieces of a list: notes dropped, and a short piece that names no
+    body joined to the next one, as in "各区、县（市）政府"."""
+    names: list[str] = []
+    pieces = [p.strip(" 。.") for p in pieces]
+    pieces = [p for p in pieces if p and not UNIT_NOTE_RE.search(p)]
+    for k, piece in enumerate(pieces):
+        if names and names[-1].endswith("、"):
+            names[-1] += piece
+        elif k + 1 < len(pieces) and len(piece) <= 3 and not _names_body(piece) and _names_body(pieces[k + 1]):
+            names.append(piece + "、")
+        else:
+            names.append(piece)
+    return names
+
+
+def _names_body(name: str) -> bool:
+    return re.sub(r"[(（][^()（）]*[)）]$", "", name)[-1:] in BODY_SUFFIX
 
 
 def row_units(table: dict, comma_separated: bool) -> list[str]:
@@ -177,7 +210,7 @@ def row_units(table: dict, comma_separated: bool) -> list[str]:
     label = re.compile(r"(责任|牵头|实施)(单位|部门)")
     cells = [c for name, c in zip(table.get("columns", []), table.get("cells", [])) if label.search(fold(name))]
     separators = r"[,，;；]" if comma_separated else r"[,，、;；]"
-    return [u.strip(" 。.") for cell in cells for u in re.split(separators, cell) if u.strip(" 。.")]
+    return [name for cell in cells for name in _agency_names(re.split(separators, cell))]
 
 
 def uses_comma_separator(texts: list[str]) -> bool:

@@ -149,3 +149,21 @@ def test_chapter_and_article_style_with_lead_and_support_units(tmp_path):
     doc = result.documents[0]
     assert (doc.region, doc.level, doc.effective_from, doc.valid_until) == (
         "天津市", "city", dt.date(2024, 1, 1), dt.date(2026, 12, 31))
+
+
+def test_annex_table_without_a_table_caption_and_notes_in_unit_lists(tmp_path):
+    """An annex (附件) is its own citable part; its tab table needs no "表" in the caption; notes
+    in a 责任单位 list are not agencies and "各区、县（市）政府" stays one name."""
+    plan = tmp_path / "plan.txt"
+    plan.write_text("某市数据产业发展行动计划（2025—2027年）\n一、重点任务\n（一）夯实基础\n"
+                    "1. 建设算力中心。到2027年智能算力规模达到2000P。（责任单位：市经信局、市发改委，"
+                    "各区、县（市）政府，列第一位者为牵头单位，下同）\n"
+                    "2. 培育数据企业。（责任单位：市数据局、市财政局）\n本计划自印发之日起施行。\n附件：主要指标\n附件\n数据产业发展主要指标\n"
+                    "序号\t指标名称\t单位\t2025年\t2027年\n1\t智能算力规模\tP\t1200\t2000以上\n"
+                    "2\t数据企业\t家\t300\t500\n", "utf-8")
+    result = ingest_paths([plan])
+    assert [c.agencies for c in result.clauses[:2]] == [
+        ["市经信局", "市发改委", "各区、县（市）政府"], ["市数据局", "市财政局"]]
+    rows = [c for c in result.clauses if c.kind == "table_row"]
+    assert [c.path for c in rows] == ["附件数据产业发展主要指标"] * 2
+    assert rows[0].text == "指标名称：智能算力规模；单位：P；2025年：1200；2027年：2000以上"
