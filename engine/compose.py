@@ -22,6 +22,7 @@ GOAL_BONUS = 3.0  # a question about targets prefers the goals sections
 HEADING_MATCH = 0.8  # share of a heading's bigrams a question must contain to name that clause
 OFFER_MAX = 420  # an eligibility line longer than this keeps fewer sentences
 QUANTITY_RANK = 0.6  # evidence stating the asked amount may rank this far below the best
+DESCRIBE_MAX = 240  # a clause this short is quoted whole when the question asks what it says
 LEAD_MAX = 3  # figures listed when a question names a topic several indicators contain
 PLACE_MIN_FREQ = 1000  # jieba dictionary frequency above which an ns tag is a real place
 
@@ -189,7 +190,10 @@ def _clip(phrase: str) -> str:
 def _with_complement(engine, q: Question, clause: Clause, sentence: str, score: float, ranked,
                      want_number: bool) -> tuple[str, str]:
     """(piece, quote) of the best sentence, joined by a sentence of the same clause that covers
-    question words the best one does not ("drugs and devices" answered in two sentences)."""
+    question words the best one does not ("drugs and devices" answered in two sentences).
+    A question that asks what a short clause says, not a figure, gets the whole clause."""
+    if not want_number and not clause.table and len(clause.text) <= DESCRIBE_MAX:
+        return clause.text, clause.text
     tokens = engine.question_tokens(q)
     covered = _coverage(engine, q, sentence)
     extra = next((sn for c, sn, sc in ranked if c is clause and sn != sentence and sc > 0.5 * score
