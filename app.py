@@ -132,7 +132,7 @@ def linked(text: str) -> str:
 
 def sources_markdown(answer, documents: dict) -> str:
     """The sources panel: every citation with its document, clause, status and full text."""
-    if answer.refused:
+    if answer.refused and not answer.citations:
         lines = [f"**{html.escape(answer.text)}**", "", "相关条款（仅供参考，不是答案）Related clauses, not an answer:"]
         lines += [f"- 《{html.escape(c.title)}》{html.escape(c.path)} {html.escape(c.heading)}" for c in answer.related]
         return "\n".join(lines)

@@ -14,6 +14,7 @@ from ingest.types import Clause, Document, Fact
 
 from . import figures
 from .analysis import FIGURE_UNITS, Question, evidence_pattern
+from .decompose import asks
 from .evidence import content_tokens, has_figure, overlap, sentences, trim
 from .knowledge import knowledge
 
@@ -22,6 +23,7 @@ GOAL_BONUS = 3.0  # a question about targets prefers the goals sections
 HEADING_MATCH = 0.8  # share of a heading's bigrams a question must contain to name that clause
 OFFER_MAX = 420  # an eligibility line longer than this keeps fewer sentences
 QUANTITY_RANK = 0.6  # evidence stating the asked amount may rank this far below the best
+POSTFIX_BOUNDS = ("以上", "以下", "以内", "左右")  # written after the figure: 10个以上
 DESCRIBE_MAX = 240  # a clause this short is quoted whole when the question asks what it says
 LEAD_MAX = 3  # figures listed when a question names a topic several indicators contain
 PLACE_MIN_FREQ = 1000  # jieba dictionary frequency above which an ns tag is a real place
@@ -35,7 +37,7 @@ class Draft:
     sentences: list[tuple[str, Cites]] = dataclasses.field(default_factory=list)
     contexts: list[Clause] = dataclasses.field(default_factory=list)
     refusal: str | None = None
-    verdicts: list[str] = dataclasses.field(default_factory=list)  # right / wrong / unstated
+    verdicts: list[str] = dataclasses.field(default_factory=list)  # right / wrong / unstated / unsure
     notes: list[str] = dataclasses.field(default_factory=list)     # why a part was not answered
 
     @classmethod
@@ -130,12 +132,21 @@ def _fact_lead(engine, q: Question, hits, docs: list[Document]) -> list:
 
 def embedded_premise(engine, q: Question, filters: Filters, docs: list[Document]) -> Draft | None:
     """The correction of a figure a question states as a fact while asking something else
-    ("既然要建50个X，钱从哪来？", "哪份计划规定X增加到30%？"): only when the plans bind another
-    value to the same indicator; a figure that describes what is asked about is no claim."""
-    if not q.figures or q.premise or q.kind == "eligibility" or not figures.stated_as_fact(q.folded):
+    ("既然要建50个X，钱从哪来？", "哪份计划规定X增加到30%？"): when the plans bind another value
+    to the same indicator, or, for a figure the question attributes to the plans ("计划说每家
+    奖励1000万，找谁兑现？"), when they state none; for a claim that asks nothing, whatever
+    the verdict. A figure that describes what is asked about is no claim, nor is an
+    enterprise's own figure in an eligibility question."""
+    if not q.figures or q.premise or not figures.stated_as_fact(q.folded):
+        return None
+    claimed = figures.attributed(q.folded, asks)
+    if q.kind == "eligibility" and not claimed:
         return None
     check = premise_verdict(engine, q, engine.search(q.text, filters), docs, filters, loose=False)
-    return check if "wrong" in check.verdicts else None
+    unstated = claimed and check.verdicts and set(check.verdicts) == {"unstated"}
+    if not asks(q.text) and "unsure" not in check.verdicts:
+        return check  # a claim split off the question it came with: its verdict is the answer
+    return check if "wrong" in check.verdicts or unstated else None
 
 
 def _fits(q: Question, fact) -> bool:
@@ -158,28 +169,72 @@ def premise_verdict(engine, q: Question, hits, docs: list[Document], filters: Fi
     claims = figures.asserted(q.folded) if lang == "zh" else [
         (Fact("", "", n, float(n), float(n), u, None, n), [q.folded, *engine.phrases(q)]) for n, u in q.figures]
     for claim, phrases in claims:
-        match = figures.best(pool, phrases, claim.unit)
+        phrases = [w for p in phrases for w in _claim_words(engine, p)]
+        nearest = match = figures.best(pool, phrases, claim.unit)
         if (not match or match.score < figures.SAME_INDICATOR) and loose:
             match = figures.only_of_unit([h.clause for h in hits[:2]], phrases, claim)
         elif match and match.score < figures.SAME_INDICATOR:
             match = None
         bound = claim.qualifier if figures.bound_of(claim.qualifier) else ""  # "最多2家", as claimed
-        said = f"{bound}{claim.value}{claim.unit}" if lang == "zh" else claim.value
+        said = (f"{claim.value}{claim.unit}{bound}" if bound in POSTFIX_BOUNDS else f"{bound}{claim.value}{claim.unit}"
+                ) if lang == "zh" else claim.value
+        elsewhere = _in_other_plan(engine, q, docs, phrases, claim) if not match else None
+        if elsewhere:  # "X是18版提的吧？" of a figure another plan states
+            fact, clause = elsewhere.fact, elsewhere.clause
+            draft.verdicts.append("unstated")
+            draft.sentences.append((knowledge().say("premise_other_plan", lang, ref=_ref(clause, lang == "en"),
+                                                    indicator=fact.indicator, value=fact.stated(), asserted=said),
+                                    [(clause, fact.text)]))
+            continue
         if not match:
             name = max((p for p in phrases[1:] if p), key=len, default=claim.indicator) if lang == "zh" else q.text
             draft.sentences.append((knowledge().say("premise_unstated", lang, indicator=_clip(name), asserted=said), []))
-            draft.verdicts.append("unstated")
+            if not loose and nearest and nearest.score >= figures.LOOSE_INDICATOR:  # named nearly: judge nothing
+                draft.verdicts.append("unsure")
+                _quote_fact(engine, q, draft, nearest, lang)
+            else:
+                draft.verdicts.append("unstated")
             continue
         fact, clause = match.fact, match.clause
         key = "premise_right" if figures.holds(claim, fact) else "premise_wrong"
         draft.verdicts.append("right" if key == "premise_right" else "wrong")
         draft.sentences.append((knowledge().say(key, lang, indicator=fact.indicator, value=fact.stated(), asserted=said),
                                 [(clause, fact.text)]))
-        evidence = next((s for s in sentences(clause) if fold(fact.text) in fold(s)), fact.text)
-        piece = trim(evidence, engine.question_tokens(q), True)
-        draft.sentences.append((knowledge().say("according", lang, ref=_ref(clause, lang == "en"), piece=piece),
-                                [(clause, evidence)]))
+        _quote_fact(engine, q, draft, match, lang)
     return draft
+
+
+def _quote_fact(engine, q: Question, draft: Draft, match, lang: str) -> None:
+    """The sentence of the plan that states a matched fact, quoted and cited."""
+    evidence = next((s for s in sentences(match.clause) if fold(match.fact.text) in fold(s)), match.fact.text)
+    piece = trim(evidence, engine.question_tokens(q), True)
+    draft.sentences.append((knowledge().say("according", lang, ref=_ref(match.clause, lang == "en"), piece=piece),
+                            [(match.clause, evidence)]))
+
+
+def _in_other_plan(engine, q: Question, docs: list[Document], phrases: list[str], claim):
+    """For a claim put as a question about the plan it names ("…是18版提的吧？"): the fact
+    another plan binds to the same indicator, if one does."""
+    others = [d.doc_id for d in engine.index.documents.values() if d not in docs]
+    if not (q.premise and docs and others):
+        return None
+    match = figures.best(engine.index.records(doc_ids=set(others)), phrases, claim.unit)
+    return match if match and match.score >= figures.SAME_INDICATOR else None
+
+
+def _claim_words(engine, phrase: str) -> list[str]:
+    """What a claim's phrase says of the indicator: without the plan it names, the words
+    attributing it to the plan (说, 规定), a year, qualifiers, target words and filler; also
+    read in the plans' words: Latin abbreviations in Chinese (AI核心产业 → 人工智能核心产业)
+    and everyday variants (新上市公司 → 新上市企业)."""
+    k = knowledge()
+    text = k.pattern("question_noise").sub("", fold(engine.plans.strip(phrase)))
+    text = re.sub(r"(到|至|在)?(\d{4}|\d{2})年(底|末)?", "", k.pattern("attribution").sub("", text))
+    text = re.sub(r"[的了要将把]", "", k.pattern("target_words").sub("", k.pattern("qualifiers").sub("", text)))
+    expanded = re.sub(r"[A-Za-z]+", lambda m: k.glossary.get(m.group(0).lower(), m.group(0)), text)
+    for variant, word in k.variants:
+        expanded = expanded.replace(variant, word)
+    return list(dict.fromkeys([phrase, text, expanded]))  # as asked too: a place may belong to the indicator
 
 
 def _clip(phrase: str) -> str:

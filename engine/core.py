@@ -283,7 +283,7 @@ class Engine:
         if q.lang == "zh-Hant":
             text = compose.to_traditional(text)
         related = [] if citations else [h.clause for h in self.search(q.text, filters, k=RELATED_K)]
-        declined = not citations and bool(draft.verdicts) and set(draft.verdicts) == {"unstated"}
+        declined = bool(draft.verdicts) and set(draft.verdicts) == {"unstated"}  # "计划未写明…", pointers aside
         return Answer(q.text, text, declined, draft.kind, citations, contexts, related=related,
                       settings_hash=self.settings.hash(), lang=q.lang, failed_checks=failures)
 

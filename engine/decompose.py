@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import re
 
+from ingest.text import fold
+
+from .figures import stated_as_fact
 from .knowledge import knowledge
 
 MAX_PARTS = 4
 ITEM_MIN = 2        # characters of an item in "A和B分别…"
 ELLIPSIS_MAX = 14   # "B呢？" is elliptic when this short
+TAG_MAX = 6         # "没记错吧？" alone: a tag question, not a question of its own
 PREDICATE_RE = re.compile(r"(是|有|要|为|达到|计划|目标|准备|打算)?\s*(多少|几|哪些|哪个|哪几|什么|谁|何时|怎么|是否|how|what|which|who)")
 EN_SPLIT_RE = re.compile(r",?\s+and\s+(?=(what|which|who|how|when|where|is|are|does|did|do|can)\b)", re.I)
 
@@ -26,8 +30,11 @@ def parts(question: str, names_plan=None) -> list[str]:
     context = ""
     typed = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff\d])", "，", question)  # a space typed as a pause
     segments = _segments(typed)
+    asked = False
     for segment in segments:
-        if not _asks(segment) and len(segments) > 1:
+        claim = not asked and _claims(segment)  # a claim before the asks is checked; after them it is chatter
+        asked = asked or asks(segment)
+        if not asks(segment) and not claim and len(segments) > 1:
             if not found:
                 context += segment  # "我想了解某区的计划。" sets the scene for what follows
             continue  # a statement or an instruction after a question asks nothing
@@ -36,7 +43,24 @@ def parts(question: str, names_plan=None) -> list[str]:
                 if found and _elliptic(item):
                     item = borrow_predicate(item, found[-1])
                 found.append(context + item if context and not _names_scope(item) else item)
-    return found[:MAX_PARTS] if len(found) > 1 else [question]
+    last = found[-1]
+    if len(found) > 1 and len(last) <= TAG_MAX and _tag(last) and _claims(found[-2]):
+        found = found[:-1]  # "…，没记错吧": the tag is the claims' question, not a part
+    if len(found) < 2:
+        return [question]
+    return [_tagged(part, last) for part in found[:MAX_PARTS]]
+
+
+def _tag(text: str) -> str | None:
+    m = re.search(rf"(?:{knowledge().pattern('tag_question').pattern})\s*[？?]?\s*$", text, re.I)
+    return m and (text.strip() if len(text.strip()) <= TAG_MAX else m.group(0))
+
+
+def _tagged(part: str, last: str) -> str:
+    """A claim before a final tag question ("X是甲局牵头，补1000万，对吧？") takes the tag: each
+    claim is being checked, not only the last."""
+    tag = _tag(last)
+    return f"{part.rstrip('，,；;。 ')}，{tag}" if tag and part != last and _claims(part) else part
 
 
 def _segments(text: str) -> list[str]:
@@ -47,11 +71,13 @@ def _segments(text: str) -> list[str]:
         out += [p.strip() for p in EN_SPLIT_RE.split(piece) if p and p.strip() and not re.fullmatch(
             r"what|which|who|how|when|where|is|are|does|did|do|can", p.strip(), re.I)]
     split = []
-    for piece in out:  # "X要引进多少个，归哪几家负责？": two asks joined by a comma
-        clauses = re.split(r"(?<=[，,；;、])", piece)
+    for piece in out:  # "X要引进多少个，归哪几家负责？": two asks joined by a comma; so are
+        clauses = re.split(r"(?<=[，,；;、])", piece)  # a claimed figure and the ask after it
         current = ""
         for clause in clauses:
-            if current and _asks(current.rstrip("，,；;、")) and _asks(clause) and len(clause) >= ITEM_MIN + 2:
+            done = current.rstrip("，,；;、")
+            if current and (asks(done) or _claims(done)) and (asks(clause) or _claims(clause)) \
+                    and len(clause) >= ITEM_MIN + 2:
                 split.append(current.rstrip("，,；;、"))
                 current = ""
             current += clause
@@ -59,8 +85,18 @@ def _segments(text: str) -> list[str]:
     return [p for p in split if re.search(r"[\w\u4e00-\u9fff]", p)]
 
 
-def _asks(segment: str) -> bool:
-    return bool(re.search(r"[？?]$|吗|呢|多少|几|哪|什么|谁|是否|是不是|对不对|有没有|能不能|要不要|多久|多长|啥|"
+def _claims(segment: str) -> bool:
+    """A statement of a figure as the plans' ("新增用地不少于5000亩", "增速定在10%以上") or of who
+    is responsible ("X那条是甲局牵头"): a part of its own, to be judged, when a question follows."""
+    folded = fold(segment)
+    return not asks(segment) and (stated_as_fact(folded) or knowledge().has("agency_claim", folded.lower()))
+
+
+def asks(segment: str) -> bool:
+    """Whether a segment asks something: a question word or mark, or a request ("帮我查一下…")."""
+    if knowledge().has("request", fold(segment).lower()):
+        return True
+    return bool(re.search(r"[？?]$|吗|呢|多少|几|哪|什么|谁|是否|是不是|对不对|有没有|能不能|要不要|多久|多长|啥|还是|"
                           r"吧$|how|what|which|who|when", segment, re.I))
 
 

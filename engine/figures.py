@@ -21,8 +21,9 @@ BOUND_WINDOW = 6       # characters before a claimed figure in which 最多/至�
 WINDOW = 12            # characters around an asserted figure that may name its indicator
 LOOSE_INDICATOR = 0.3  # a loosely named indicator binds only as the one figure of its unit in the best clauses
 TYPO_WEIGHT = 0.8     # an indicator named abbreviated or with a character mistyped still binds
+NEAR_MIN_CHARS = 4     # a claim's phrase this long may name an indicator by its characters in order
 SHORT_INDICATOR = 3    # indicators of fewer bigrams than this are discounted (too generic)
-UNIT_FAMILIES = [{"亿元", "亿"}, {"万元", "元"}, {"个", "项", "款", "种"}, {"家", "所"}]
+UNIT_FAMILIES = [{"亿元", "亿"}, {"万元", "元", "万"}, {"个", "项", "款", "种"}, {"家", "所"}]
 
 
 @dataclasses.dataclass
@@ -66,9 +67,25 @@ def stated_as_fact(folded_question: str) -> bool:
         if looks_like_year(m.group("low"), m.group("unit"), m.group("before") or ""):
             continue
         rest = folded_question[m.end():]
+        if re.match(rf"\s*\S{{0,4}}?(?:{knowledge().pattern('plan_words').pattern})", rest):
+            continue  # "两个区级计划": a count of the plans asked about
+        if re.search(r"[哪这那前后头首]\s*$", folded_question[: m.start()]):
+            continue  # "哪两种模式", "这三家": a count the question points with
         if not re.match(r"\s*(?:以上|以下|以内|左右)?\s*的", rest) and not re.match(r"\s*(?:多少|几)", rest):
             return True
     return False
+
+
+def attributed(folded_question: str, asks) -> bool:
+    """Whether the question attributes a figure it states to the plans ("某区那版说每家奖励
+    1000万", "计划要求…不少于10个", "the plan aims for 12 parks") before it asks (``asks`` tells
+    a text that asks): a claim to be checked even when the question goes on to ask something
+    else. Words after the question ("…多少家？并说目标是100家") claim nothing."""
+    figure = figure_pattern()
+    claim = knowledge().pattern("attribution")
+    return any(claim.search(folded_question[: m.start()]) and not asks(folded_question[: m.start()])
+               for m in figure.finditer(folded_question)
+               if not looks_like_year(m.group("low"), m.group("unit"), m.group("before") or ""))
 
 
 def same_unit(a: str, b: str) -> bool:
@@ -89,6 +106,8 @@ def asserted(folded_question: str) -> list[tuple[Fact, list[str]]]:
         if at - WINDOW > 0 and folded_question[at - WINDOW - 1].isdigit():
             before = re.sub(r"^\d+", "", before)  # not the tail of a number cut by the window
         after = re.split(r"[，,。；;？?！!]", folded_question[at + len(fact.value): at + len(fact.value) + WINDOW])[0]
+        after = after[len(fact.unit):] if after.startswith(fact.unit) else after  # "个以上创新药" names 创新药
+        after = re.sub(r"^(以上|以下|以内|左右|多)", "", after)
         bound = knowledge().pattern("qualifier_bounds.upper").findall(before[-BOUND_WINDOW:]) or \
             knowledge().pattern("qualifier_bounds.lower").findall(before[-BOUND_WINDOW:])
         if bound and not fact.qualifier:  # "最多落地2家": the bound is the claim's, a verb apart
@@ -100,13 +119,17 @@ def asserted(folded_question: str) -> list[tuple[Fact, list[str]]]:
 def best(clauses: list[Clause], phrases: list[str], unit: str | None = None) -> Match | None:
     """The fact of ``clauses`` whose indicator the phrases name best, among those measured in
     ``unit``'s family when one is given (2000亿 is never judged against a count of 家); None
-    when nothing is named at all."""
+    when nothing is named at all. A phrase whose characters the indicator holds in order
+    (FOCUS_MIN) names it even when worded otherwise ("绩效评价的科创指标占比增加" names
+    绩效评价中科技创新相关指标权重增加)."""
     found = None
     for clause in clauses:
         for fact in clause.facts:
             if unit and not same_unit(fact.unit, unit):
                 continue
-            score = indicator_score(fact.indicator, phrases) + (0.05 if unit and same_unit(fact.unit, unit) else 0.0)
+            near = max((_in_order(p, fold(fact.indicator)) for p in phrases if len(p) >= NEAR_MIN_CHARS), default=0.0)
+            score = indicator_score(fact.indicator, phrases) + (near if near >= FOCUS_MIN else 0.0) + (
+                0.05 if unit and same_unit(fact.unit, unit) else 0.0)
             if found is None or score > found.score:
                 found = Match(fact, clause, score)
     return found if found and found.score > 0 else None

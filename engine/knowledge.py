@@ -47,7 +47,8 @@ class Knowledge:
         for key in ("actual_results", "amount_ask", "list_ask", "target_words", "task_ask", "premise",
                     "qualifiers", "units", "figure_stop", "question_noise", "nickname_suffixes",
                     "conjunctions", "part_markers", "plan_words", "goal_headings", "name_ask", "measure_nouns",
-                    "qualifier_bounds.upper", "qualifier_bounds.lower", "lead_claim"):
+                    "qualifier_bounds.upper", "qualifier_bounds.lower", "lead_claim", "attribution",
+                    "agency_claim", "tag_question", "request"):
             self.pattern(key)
         for key in self.lexicon["time_facts"]:
             if not key.startswith("_"):
@@ -65,6 +66,8 @@ class Knowledge:
                     list(string.Formatter().parse(text))
                 except ValueError as exc:
                     raise KnowledgeError(f"templates.json {lang}.{key}: {exc}") from exc
+        if not all(isinstance(v, list) for k, v in self.lexicon.get("word_variants", {}).items() if not k.startswith("_")):
+            raise KnowledgeError("lexicon.json word_variants maps a plan's word to a list of everyday variants")
         if not all(isinstance(g, list) and len(g) >= 2 for g in self.agency_groups):
             raise KnowledgeError("agency_aliases.json groups must be lists of two or more names")
 
@@ -86,6 +89,12 @@ class Knowledge:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise KnowledgeError(f"lexicon.json {dotted} must be a list of strings")
         return value
+
+    @functools.cached_property
+    def variants(self) -> list[tuple[str, str]]:
+        """(everyday word, the plans' word) pairs of word_variants, longest first."""
+        pairs = [(v, k) for k, vs in self.lexicon.get("word_variants", {}).items() if not k.startswith("_") for v in vs]
+        return sorted(pairs, key=lambda p: -len(p[0]))
 
     def pattern(self, dotted: str) -> re.Pattern:
         """The alternatives at ``dotted`` as one compiled regex (cached)."""

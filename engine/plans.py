@@ -67,7 +67,9 @@ class PlanNames:
         if not q.periods:
             starts = {int(y) if len(y) == 4 else 2000 + int(y) for y in START_YEAR_RE.findall(q.folded)}
             named += [d for d in pool if d.period_start in starts]
-        return named + [d for d in pool if any(a in q.low for a in self.aliases[d.doc_id]) and d not in named]
+        by_place = [d for d in pool if d not in named and any(
+            _names_place(q.low, a, listed_ok=not named) for a in self.aliases[d.doc_id])]
+        return named + by_place
 
     def named(self, q: Question, pool: list[Document]) -> list[Document]:
         """The plans of ``pool`` the question names (empty: it names none)."""
@@ -132,3 +134,15 @@ class PlanNames:
                               out[at + len(span):])
                 out = out[:at] + rest
         return out.strip(" ，,")
+
+
+def _names_place(low: str, alias: str, listed_ok: bool) -> bool:
+    """Whether ``alias`` occurs in the question as the name of a plan's place: an item of a
+    list of places ("授权甲区、乙区、丙区…") names places, not a plan, when the question names
+    its plan otherwise (``listed_ok`` False)."""
+    for m in re.finditer(re.escape(alias), low):
+        listed = low[m.start() - 1: m.start()] == "、" or low[m.end(): m.end() + 1] == "、"
+        if listed_ok or not listed:
+            return True
+    return False
+

@@ -67,7 +67,8 @@ def test_an_agency_claim_without_a_task_gets_no_verdict(engine):
 
 def test_a_figure_stated_in_passing_is_corrected(engine):
     answer = engine.ask("昌平要求科学家创办企业到2028年达到200家，靠什么实现？")
-    assert verdict_of(answer.text) == "wrong" and "150家" in answer.text.splitlines()[0], answer.text
+    verdict = next(line for line in answer.text.splitlines() if not line.startswith("【"))
+    assert verdict_of(answer.text) == "wrong" and "150家" in verdict, answer.text
 
 
 def test_a_claimed_ceiling_contradicts_the_plans_floor(engine):
@@ -124,3 +125,36 @@ def test_a_claimed_amount_is_never_judged_against_a_count(pdf_engine):
     answer = pdf_engine.ask("听说南山区要求2026年集成电路营收干到2000亿，是这样吗？")
     first = answer.text.splitlines()[0] if answer.text else ""
     assert "家" not in first, answer.text
+
+
+def test_a_claim_then_a_question_gets_the_verdict_and_the_answer(engine):
+    """A claimed figure before a question is a part of its own: judged, then the question answered."""
+    answer = engine.ask("21版新增可上市工业用地不少于5000亩，还说要探索个啥供地模式来着？")
+    assert verdict_of(answer.text) == "wrong" and "不少于3000亩" in answer.text and "先租后让" in answer.text, answer.text
+
+
+def test_a_claim_about_another_plan_says_which_plan_states_it(engine):
+    answer = engine.ask("市属医院绩效评价里科技创新权重提到30%是18版提的吧？")
+    assert verdict_of(answer.text) == "unstated" and "(2021—2023年)》二、（二）4." in answer.text and "20%" in answer.text
+
+
+def test_a_claim_named_in_everyday_words_binds_to_the_plans_indicator(engine):
+    answer = engine.ask("2021到2023年市级计划把新上市公司目标定成30家，原因是什么？")
+    assert verdict_of(answer.text) == "wrong" and "25家" in answer.text, answer.text
+
+
+def test_a_figure_attributed_to_a_plan_that_states_none_is_unstated(engine):
+    answer = engine.ask("昌平那版说每落地一家跨国药企总部奖励1000万，这钱找谁兑现？")
+    assert answer.refused and verdict_of(answer.text) == "unstated", answer.text
+
+
+
+def test_claims_before_a_tag_question_each_take_the_tag():
+    assert parts("揭榜挂帅那条是经信局牵头，单个项目最高补1000万，对吧") == [
+        "揭榜挂帅那条是经信局牵头，对吧", "单个项目最高补1000万，对吧"]
+    assert parts("股贷债保联动里提了哪两种贷款模式") == ["股贷债保联动里提了哪两种贷款模式"]  # 哪两种 asks
+
+
+def test_places_listed_in_a_question_that_names_its_plan_name_no_other_plan(engine):
+    answer = engine.ask("18年那版授权经开区、海淀、大兴、昌平自己决定10亿以内的单个项目，是这样吗")
+    assert {c.clause.title for c in answer.citations} == {"北京市加快医药健康协同创新行动计划(2018—2020年)"}, answer.text
