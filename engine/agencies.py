@@ -20,6 +20,7 @@ from .knowledge import knowledge
 # BODY_SUFFIX: the last character names the kind of body; an asked short form must end with the same one.
 LEVEL_PREFIX = re.compile(r"^(市|区|县|省)")
 SHORT_MAX = 10
+ASKING_CHARS = r"[哪几什谁啥些各]"  # "哪几个区负责" asks which districts; it names none
 # Districts listed right before 负责/牵头: named as the agencies responsible, listed or not.
 CLAIMED_PLACE_RE = re.compile(r"((?:[\u4e00-\u9fff]{2,4}?[区县](?:政府)?\s*[和、与及,，]?\s*)+)(?:来|共同|一起)?(?:负责|牵头|主抓|承担)")
 
@@ -66,7 +67,7 @@ class AgencyDirectory:
                 names.append(name)
         for m in CLAIMED_PLACE_RE.finditer(rest):  # "甲区和乙区负责": districts named as agencies
             for place in re.findall(r"[\u4e00-\u9fff]{2,4}?[区县]", m.group(1)):
-                if place not in asked and f"{place}政府" not in names:
+                if place not in asked and f"{place}政府" not in names and not re.search(ASKING_CHARS, place):
                     asked[place] = [f"{place}政府"]
                     names.append(f"{place}政府")
         if not names:

@@ -547,16 +547,16 @@ def _posseg():
     return jieba.posseg
 
 
-def places(folded: str) -> list[str]:
-    """Place names in a question: words ending in 省/市/区/县 (朝阳区), and words jieba's
-    dictionary tags as places that are common enough to trust the tag (深圳; its tag on
-    rare words such as 扎根 is noise)."""
+def places(folded: str, min_freq: int = PLACE_MIN_FREQ) -> list[str]:
+    """Place names in a question: words ending in 省/市/区/县 (朝阳区), and words jieba tags as
+    places that are common enough to trust the tag (深圳; its tag on rare words such as 扎根 is
+    noise). ``min_freq`` 0 trusts every tag, for text whose shape already says "place"."""
     import jieba
 
     found = []
     for word, flag in _posseg().lcut(folded):
         if (len(word) >= 3 and word[-1] in "省市区县") or (
-                flag == "ns" and len(word) >= 2 and jieba.dt.FREQ.get(word, 0) >= PLACE_MIN_FREQ):
+                flag == "ns" and len(word) >= 2 and jieba.dt.FREQ.get(word, 0) >= min_freq):
             found.append(word)
     return found
 

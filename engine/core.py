@@ -128,7 +128,10 @@ class Engine:
         text = followup.resolve(question, before, self.plans)
         if not before or compose.topic_words(self, analyse(text)):
             return text
-        return f"{self._topic_of(followup.resolve(before[-1], before[:-1], self.plans))}，{text}"
+        # the topic the conversation opened with ("X那条…") and the one just before
+        topics = dict.fromkeys(self._topic_of(followup.resolve(before[n], before[:n], self.plans))
+                               for n in sorted({0, len(before) - 1}))
+        return "，".join([*(t for t in topics if t), text])
 
     def _compound(self, whole: Question, pieces: list[str], filters: Filters, docs: list[Document],
                   earlier: list[str] = ()) -> compose.Draft:
@@ -251,8 +254,10 @@ class Engine:
         for place in compose.places(unnamed):
             if place not in self._corpus_text:
                 return f"{place} is not covered by any plan in the corpus"
-            if re.search(re.escape(place) + rf"(?!政府)(自己|本身|区级|区里)?[^，,。：:；;？?]{{0,16}}({plan_words})", q.folded) and not any(
-                    place in fold(d.region or "") or place in fold(d.title) for d in self.index.documents.values()):
+        for place in compose.places(unnamed, min_freq=0):  # "X的…计划", "X那边自己的计划": X's own plan
+            if re.search(re.escape(place) + rf"(?!政府)(那边|那里|这边)?(自己|本身|区级|区里)?[^，,。：:；;？?]{{0,16}}({plan_words})",
+                         q.folded) and not any(place in fold(d.region or "") or place in fold(d.title)
+                                               for d in self.index.documents.values()):
                 return f"no plan of {place} in the corpus"
         return None
 

@@ -158,3 +158,20 @@ def test_claims_before_a_tag_question_each_take_the_tag():
 def test_places_listed_in_a_question_that_names_its_plan_name_no_other_plan(engine):
     answer = engine.ask("18年那版授权经开区、海淀、大兴、昌平自己决定10亿以内的单个项目，是这样吗")
     assert {c.clause.title for c in answer.citations} == {"北京市加快医药健康协同创新行动计划(2018—2020年)"}, answer.text
+
+
+def test_a_plan_of_a_place_with_no_plan_is_refused(engine):
+    answer = engine.ask("海淀那边自己的医药产业行动计划，指标是怎么定的？")
+    assert answer.refused and answer.failed_checks == ["no plan of 海淀 in the corpus"]
+
+
+def test_a_topic_less_part_keeps_the_topic_the_message_opened_with(engine):
+    """"是哪几个区负责" names no district and no topic: it asks about the task of the first part."""
+    answer = engine.ask("21版疫苗那条 检测中心叫啥？是哪几个区负责")
+    last = answer.text.split("【是哪几个区负责】")[1]
+    assert "二、（三）12." in last and "大兴区政府" in last, answer.text
+
+
+def test_is_agency_x_among_them_checks_the_task_in_the_conversation(engine):
+    answer = engine.ask("这条谁负责？医保局在不在里面", history=["21版里北京健康云那条主要干啥"])
+    assert verdict_of(answer.text) == "right" and "二、（二）7." in answer.text, answer.text
