@@ -39,19 +39,45 @@ REQUEST_TIMEOUT_S = 60  # a request still running after this is stopped (answers
 
 
 class AppState:
-    """The engine being served; admin changes swap in a new one under a lock."""
+    """The engine being served: admin changes swap in a new one under a lock, and a version
+    another process (the CLI) wrote is picked up on the next use, without a restart."""
 
     def __init__(self, engine, settings: Settings):
-        self.engine = engine
+        self._engine = engine
         self.settings = settings
         self.lock = threading.Lock()
         self.secret = os.environ.get("PLANQA_ADMIN_PASSWORD", "")
 
+    @property
+    def engine(self):
+        """The engine over the index version now on disk (checked with one readlink per use).
+        While an admin change holds the lock, the loaded engine answers: it is a whole version."""
+        if not self._engine.index.is_current() and self.lock.acquire(blocking=False):
+            try:
+                if not self._engine.index.is_current():
+                    self._reload()
+            finally:
+                self.lock.release()
+        return self._engine
+
+    def _reload(self) -> None:
+        """Load the version on disk; on failure keep serving the one in memory."""
+        from index.store import PlanIndex
+        from index.types import PlanIndexError
+
+        current = self._engine.index
+        try:
+            self.swap(PlanIndex.load(current.folder, self.settings, current.embeddings))
+        except (PlanIndexError, OSError) as exc:
+            log.warning("kept serving the loaded index: the new version did not load (%s)", exc)
+            return
+        log.info("serving index version %s", self._engine.index.root.name)
+
     def swap(self, index) -> None:
-        """Serve a new index version (after an upload or a removal)."""
+        """Serve a new index version."""
         from engine import Engine
 
-        self.engine = Engine(index, self.settings)
+        self._engine = Engine(index, self.settings)
 
     def allowed(self, given: str | None) -> bool:
         """The admin password check (constant time; never logged)."""
@@ -73,9 +99,9 @@ class AppState:
         if progress is not None:
             progress(0.1, desc="ingest")
         try:
+            before = set(self.engine.index.documents)
             with self.lock:
-                before = set(self.engine.index.documents)
-                index = add_files([target], self.engine.index.folder, self.settings, self.engine.index.embeddings)
+                index = add_files([target], self._engine.index.folder, self.settings, self._engine.index.embeddings)
                 self.swap(index)
         except (IngestError, PlanIndexError) as exc:
             return f"未导入，索引未改变 Not added, the index is unchanged: {str(exc).replace(str(target), name)}"
@@ -96,8 +122,8 @@ class AppState:
             return "请先选择要删除的文档。Choose a document first."
         try:
             with self.lock:
-                self.swap(remove_document(doc_id, self.engine.index.folder, self.settings,
-                                          self.engine.index.embeddings))
+                self.swap(remove_document(doc_id, self._engine.index.folder, self.settings,
+                                          self._engine.index.embeddings))
         except PlanIndexError as exc:
             return f"未删除 Not removed: {exc}"
         log.info("admin removed %s", doc_id)

@@ -48,6 +48,8 @@ class Settings:
     vector_backend: str = "faiss"
     # Answers the app computes at once (Gradio queue); measured with eval/load_test.py (README).
     app_concurrency: int = 2
+    # How long a change to the index (build, add, remove, upload) waits for another writer.
+    lock_timeout_s: float = 300.0
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":

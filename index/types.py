@@ -20,6 +20,10 @@ class IndexMismatch(PlanIndexError):
     """The index was built with settings that differ from the current ones."""
 
 
+class IndexBusy(PlanIndexError):
+    """Another writer held the index for longer than the wait allowed."""
+
+
 @dataclasses.dataclass
 class Hit:
     """A retrieved clause with its fused score and the rank each retriever gave it."""
