@@ -35,6 +35,7 @@ PERSONA_EXAMPLES = {
     "工作人员 Staff": ["市科委负责哪些任务", "昌平的行动计划有效期到什么时候？"],
 }
 UPLOAD_TYPES = [".txt", ".md", ".pdf", ".docx", ".html", ".htm"]
+SERVER_PATH_RE = re.compile(r"(?<![\w.])/[^\s:;,'\"()（）]+")  # an absolute path in a message
 REQUEST_TIMEOUT_S = 60  # a request still running after this is stopped (answers take ~40 ms)
 
 
@@ -95,16 +96,16 @@ class AppState:
             return "请先选择文件。Choose a file first."
         name = Path(upload).name  # the browser's file name only: never a path of the client's choosing
         target = Path(tempfile.mkdtemp(prefix="planqa-upload-")) / name
-        shutil.copyfile(upload, target)
         if progress is not None:
             progress(0.1, desc="ingest")
         try:
+            shutil.copyfile(upload, target)
             before = set(self.engine.index.documents)
             with self.lock:
                 index = add_files([target], self._engine.index.folder, self.settings, self._engine.index.embeddings)
                 self.swap(index)
-        except (IngestError, PlanIndexError) as exc:
-            return f"未导入，索引未改变 Not added, the index is unchanged: {str(exc).replace(str(target), name)}"
+        except (IngestError, PlanIndexError, OSError) as exc:
+            return f"未导入，索引未改变 Not added, the index is unchanged: {public_error(exc, target)}"
         finally:
             shutil.rmtree(target.parent, ignore_errors=True)
         added = [d.title for k, d in index.documents.items() if k not in before]
@@ -124,10 +125,24 @@ class AppState:
             with self.lock:
                 self.swap(remove_document(doc_id, self._engine.index.folder, self.settings,
                                           self._engine.index.embeddings))
-        except PlanIndexError as exc:
-            return f"未删除 Not removed: {exc}"
+        except (PlanIndexError, OSError) as exc:
+            return f"未删除 Not removed: {public_error(exc)}"
         log.info("admin removed %s", doc_id)
         return f"已删除 {doc_id}"
+
+
+def public_error(exc: Exception, upload: Path | None = None) -> str:
+    """An error as the app shows it: what went wrong and the fix, never a path of the server
+    (the full message goes to the log); an upload is named by its file name."""
+    from index.types import IndexWriteError
+
+    log.warning("admin change failed: %s", exc)
+    if isinstance(exc, IndexWriteError):
+        return f"the server cannot write its index: {exc.problem}; {exc.fix}"
+    text = (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
+    if upload is not None:
+        text = text.replace(str(upload), upload.name)
+    return SERVER_PATH_RE.sub("…", text)
 
 
 def load_engine(settings: Settings):

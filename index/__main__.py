@@ -32,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     except (PlanIndexError, IngestError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # a file named on the command line that cannot be read, say
+        print(f"error: {exc.strerror}: {exc.filename}", file=sys.stderr)
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -9,7 +9,9 @@ by content hash), so adding a file embeds only that file's records.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
@@ -27,9 +29,17 @@ from .embeddings import SentenceEmbeddings
 from .lexical import BM25Index, tokenize
 from .lock import writer_lock
 from .store import FORMAT_VERSION, MANIFEST, PlanIndex, embed_text
-from .types import IndexMissing, PlanIndexError
+from .types import IndexMissing, IndexWriteError, PlanIndexError
 
 BUILDING = ".building"
+ELSEWHERE = "or set PLANQA_INDEX_DIR (--index-dir) to a folder that can be written"
+WRITE_FAILURES = {  # errno → what went wrong, and the fix
+    errno.ENOSPC: ("the disk is full", f"free space on that disk, {ELSEWHERE}"),
+    errno.EDQUOT: ("the disk quota is used up", f"free space or raise the quota, {ELSEWHERE}"),
+    errno.EACCES: ("permission denied", f"give this user write access to the folder (chown/chmod), {ELSEWHERE}"),
+    errno.EPERM: ("operation not permitted", f"give this user write access to the folder (chown/chmod), {ELSEWHERE}"),
+    errno.EROFS: ("the file system is read-only", f"remount it read-write, {ELSEWHERE}"),
+}
 
 
 def build_index(sources: list[Path], index_dir: Path, settings: Settings,
@@ -37,7 +47,7 @@ def build_index(sources: list[Path], index_dir: Path, settings: Settings,
                 progress: bool = False) -> PlanIndex:
     """Ingest ``sources`` and write a new index version at ``index_dir``; return it loaded."""
     embeddings = embeddings or SentenceEmbeddings(settings)
-    with writer_lock(index_dir, settings.lock_timeout_s):
+    with _changing(Path(index_dir), settings):
         if previous is None:
             previous = _previous(index_dir, settings, embeddings)
         return _build(sources, Path(index_dir), settings, embeddings, previous, progress)
@@ -51,7 +61,7 @@ def add_files(files: list[Path], index_dir: Path, settings: Settings,
     caller loaded: a plan another writer added meanwhile is kept."""
     for path in files:
         parse_source(Path(path), settings)  # raises IngestError naming the file
-    with writer_lock(index_dir, settings.lock_timeout_s):
+    with _changing(Path(index_dir), settings):
         current = PlanIndex.load(index_dir, settings, embeddings)
         return _build([current.root / "sources", *files], Path(index_dir), settings,
                       current.embeddings, current, progress)
@@ -60,13 +70,26 @@ def add_files(files: list[Path], index_dir: Path, settings: Settings,
 def remove_document(doc_id: str, index_dir: Path, settings: Settings,
                     embeddings: SentenceEmbeddings | None = None) -> PlanIndex:
     """Remove a document and all of its records (and its source files) from the index on disk."""
-    with writer_lock(index_dir, settings.lock_timeout_s):
+    with _changing(Path(index_dir), settings):
         current = PlanIndex.load(index_dir, settings, embeddings)
         if doc_id not in current.documents:
             raise IndexMissing(f"no document '{doc_id}' in {index_dir}; see `python -m index info` for ids")
         drop = set(current.documents[doc_id].sources)
         keep = [p for p in sorted((current.root / "sources").iterdir()) if p.name not in drop]
         return _build(keep, Path(index_dir), settings, current.embeddings, current, False)
+
+
+@contextlib.contextmanager
+def _changing(index_dir: Path, settings: Settings):
+    """Hold the writer lock of ``index_dir``; a write the system refuses (disk full, no
+    permission, read-only) becomes an IndexWriteError naming the folder and the fix."""
+    try:
+        with writer_lock(index_dir, settings.lock_timeout_s):
+            yield
+    except OSError as exc:
+        if exc.errno not in WRITE_FAILURES:
+            raise
+        raise IndexWriteError(index_dir.parent.resolve(), *WRITE_FAILURES[exc.errno]) from exc
 
 
 def _build(sources: list[Path], index_dir: Path, settings: Settings, embeddings: SentenceEmbeddings,
