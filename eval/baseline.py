@@ -33,7 +33,7 @@ def run_baseline(questions_path: Path, out_path: Path, settings: Settings, sourc
     splitter = RecursiveCharacterTextSplitter(chunk_size=CHUNK, chunk_overlap=OVERLAP)
     texts, metadata = [], []
     for path in files:
-        for chunk in splitter.split_text(load_file(path, int(settings.max_file_mb * 2**20))):
+        for chunk in splitter.split_text(load_file(path, settings)):
             texts.append(chunk)
             metadata.append({"doc_id": path.stem, "title": titles.get(str(path), path.name)})
     store = FAISS.from_texts(texts, SentenceEmbeddings(settings), metadatas=metadata)

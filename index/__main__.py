@@ -8,6 +8,7 @@ import argparse
 import dataclasses
 import datetime as dt
 import json
+import logging
 import signal
 import sys
 from pathlib import Path
@@ -22,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
     args = _parser().parse_args(argv)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")  # e.g. waiting for another writer
     settings = Settings.from_env(index_dir=args.index_dir)
     if args.run in (_build, _add):  # batch embedding: throughput over latency (see settings)
         settings = dataclasses.replace(settings, torch_threads=settings.build_threads)
@@ -29,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args, settings)
     except (PlanIndexError, IngestError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a file named on the command line that cannot be read, say
+        print(f"error: {exc.strerror}: {exc.filename}", file=sys.stderr)
         return 1
 
 

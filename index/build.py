@@ -2,13 +2,16 @@
 
 ``index_dir`` is a symbolic link to the current version folder. A build writes a complete new
 version beside it, then replaces the link with ``os.replace`` (atomic on POSIX). A crash or
-``kill -9`` at any moment leaves the previous version loadable. Vectors are reused from the
-previous version for every record whose embedded text is unchanged (keyed by content hash),
-so adding a file embeds only that file's records.
+``kill -9`` at any moment leaves the previous version loadable. Every change holds the index's
+writer lock (``lock.py``) from reading the current version to swapping in the new one. Vectors
+are reused from the previous version for every record whose embedded text is unchanged (keyed
+by content hash), so adding a file embeds only that file's records.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
@@ -24,10 +27,19 @@ from settings import REPO, Settings
 
 from .embeddings import SentenceEmbeddings
 from .lexical import BM25Index, tokenize
+from .lock import writer_lock
 from .store import FORMAT_VERSION, MANIFEST, PlanIndex, embed_text
-from .types import IndexMissing, PlanIndexError
+from .types import IndexMissing, IndexWriteError, PlanIndexError
 
 BUILDING = ".building"
+ELSEWHERE = "or set PLANQA_INDEX_DIR (--index-dir) to a folder that can be written"
+WRITE_FAILURES = {  # errno → what went wrong, and the fix
+    errno.ENOSPC: ("the disk is full", f"free space on that disk, {ELSEWHERE}"),
+    errno.EDQUOT: ("the disk quota is used up", f"free space or raise the quota, {ELSEWHERE}"),
+    errno.EACCES: ("permission denied", f"give this user write access to the folder (chown/chmod), {ELSEWHERE}"),
+    errno.EPERM: ("operation not permitted", f"give this user write access to the folder (chown/chmod), {ELSEWHERE}"),
+    errno.EROFS: ("the file system is read-only", f"remount it read-write, {ELSEWHERE}"),
+}
 
 
 def build_index(sources: list[Path], index_dir: Path, settings: Settings,
@@ -35,10 +47,54 @@ def build_index(sources: list[Path], index_dir: Path, settings: Settings,
                 progress: bool = False) -> PlanIndex:
     """Ingest ``sources`` and write a new index version at ``index_dir``; return it loaded."""
     embeddings = embeddings or SentenceEmbeddings(settings)
-    index_dir = Path(index_dir)
-    if previous is None:
-        previous = _previous(index_dir, settings, embeddings)
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    with _changing(Path(index_dir), settings):
+        if previous is None:
+            previous = _previous(index_dir, settings, embeddings)
+        return _build(sources, Path(index_dir), settings, embeddings, previous, progress)
+
+
+def add_files(files: list[Path], index_dir: Path, settings: Settings,
+              embeddings: SentenceEmbeddings | None = None, progress: bool = False) -> PlanIndex:
+    """Add plan files to the index; every file is checked first, so a bad one changes nothing.
+
+    The files are added to the version on disk once the writer lock is held, not to the one the
+    caller loaded: a plan another writer added meanwhile is kept."""
+    for path in files:
+        parse_source(Path(path), settings)  # raises IngestError naming the file
+    with _changing(Path(index_dir), settings):
+        current = PlanIndex.load(index_dir, settings, embeddings)
+        return _build([current.root / "sources", *files], Path(index_dir), settings,
+                      current.embeddings, current, progress)
+
+
+def remove_document(doc_id: str, index_dir: Path, settings: Settings,
+                    embeddings: SentenceEmbeddings | None = None) -> PlanIndex:
+    """Remove a document and all of its records (and its source files) from the index on disk."""
+    with _changing(Path(index_dir), settings):
+        current = PlanIndex.load(index_dir, settings, embeddings)
+        if doc_id not in current.documents:
+            raise IndexMissing(f"no document '{doc_id}' in {index_dir}; see `python -m index info` for ids")
+        drop = set(current.documents[doc_id].sources)
+        keep = [p for p in sorted((current.root / "sources").iterdir()) if p.name not in drop]
+        return _build(keep, Path(index_dir), settings, current.embeddings, current, False)
+
+
+@contextlib.contextmanager
+def _changing(index_dir: Path, settings: Settings):
+    """Hold the writer lock of ``index_dir``; a write the system refuses (disk full, no
+    permission, read-only) becomes an IndexWriteError naming the folder and the fix."""
+    try:
+        with writer_lock(index_dir, settings.lock_timeout_s):
+            yield
+    except OSError as exc:
+        if exc.errno not in WRITE_FAILURES:
+            raise
+        raise IndexWriteError(index_dir.parent.resolve(), *WRITE_FAILURES[exc.errno]) from exc
+
+
+def _build(sources: list[Path], index_dir: Path, settings: Settings, embeddings: SentenceEmbeddings,
+           previous: PlanIndex | None, progress: bool) -> PlanIndex:
+    """Write a new version beside ``index_dir`` and swap it in; the caller holds the writer lock."""
     _collect_garbage(index_dir)
     stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
     work = index_dir.parent / f".{index_dir.name}-{stamp}-{os.getpid()}{BUILDING}"
@@ -55,27 +111,6 @@ def build_index(sources: list[Path], index_dir: Path, settings: Settings,
     _swap_link(index_dir, final)
     _collect_garbage(index_dir)
     return PlanIndex.load(index_dir, settings, embeddings)
-
-
-def add_files(files: list[Path], index_dir: Path, settings: Settings,
-              embeddings: SentenceEmbeddings | None = None, progress: bool = False) -> PlanIndex:
-    """Add plan files to the index; every file is checked first, so a bad one changes nothing."""
-    current = PlanIndex.load(index_dir, settings, embeddings)
-    for path in files:
-        parse_source(Path(path), settings)  # raises IngestError naming the file
-    return build_index([current.folder.resolve() / "sources", *files], index_dir, settings,
-                       current.embeddings, current, progress)
-
-
-def remove_document(doc_id: str, index_dir: Path, settings: Settings,
-                    embeddings: SentenceEmbeddings | None = None) -> PlanIndex:
-    """Remove a document and all of its records (and its source files) from the index."""
-    current = PlanIndex.load(index_dir, settings, embeddings)
-    if doc_id not in current.documents:
-        raise IndexMissing(f"no document '{doc_id}' in {index_dir}; see `python -m index info` for ids")
-    drop = set(current.documents[doc_id].sources)
-    keep = [p for p in sorted((current.folder.resolve() / "sources").iterdir()) if p.name not in drop]
-    return build_index(keep, index_dir, settings, current.embeddings, current)
 
 
 def _previous(index_dir: Path, settings: Settings, embeddings: SentenceEmbeddings) -> PlanIndex | None:

@@ -47,8 +47,9 @@ class PlanIndex:
 
     def __init__(self, folder: Path, manifest: dict, documents: list[Document], clauses: list[Clause],
                  hashes: list[str], vectors: np.ndarray, bm25: BM25Index, embeddings: SentenceEmbeddings,
-                 settings: Settings):
+                 settings: Settings, root: Path | None = None):
         self.folder = folder
+        self.root = root or folder  # the version folder read, behind the index link ``folder``
         self.settings = settings
         self.manifest = manifest
         self.documents = {d.doc_id: d for d in documents}
@@ -68,17 +69,22 @@ class PlanIndex:
         import faiss
 
         folder = Path(folder)
-        manifest = read_manifest(folder)
+        root = folder.resolve()  # once: a writer may swap the link while this reads
+        manifest = read_manifest(root, folder)
         embeddings = embeddings or SentenceEmbeddings(settings)
         check_manifest(manifest, settings, embeddings.model_id, folder)
-        root = folder.resolve()
         documents = [Document.from_dict(d) for d in json.loads((root / "documents.json").read_text("utf-8"))]
         rows = [json.loads(line) for line in (root / "records.jsonl").read_text("utf-8").splitlines()]
         hashes = [row.pop("embed_hash") for row in rows]
         index = faiss.read_index(str(root / "dense.faiss"))
         vectors = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), "float32")
         return cls(folder, manifest, documents, [Clause.from_dict(r) for r in rows], hashes,
-                   vectors, BM25Index.load(root / "bm25"), embeddings, settings)
+                   vectors, BM25Index.load(root / "bm25"), embeddings, settings, root)
+
+    def is_current(self) -> bool:
+        """Whether the index link still points at this version (one readlink; another writer,
+        such as the CLI, may have swapped in a newer one)."""
+        return self.folder.resolve() == self.root
 
     def _allowed(self, filters: Filters) -> np.ndarray:
         """Which records the filters let through (decided per document, then spread to rows)."""
@@ -205,9 +211,11 @@ def _vector_store(vectors: np.ndarray, clauses: list[Clause], embeddings: Senten
     return _DenseStore(store, vectors)
 
 
-def read_manifest(folder: Path) -> dict:
-    """The manifest of ``folder``, or IndexMissing saying how to build one."""
+def read_manifest(folder: Path, named: Path | None = None) -> dict:
+    """The manifest of ``folder`` (a version folder or the index link, which messages name as
+    ``named``), or IndexMissing saying how to build one."""
     path = Path(folder) / MANIFEST
+    folder = named or folder
     if not path.is_file():
         raise IndexMissing(f"no index at {folder}; build it with: python -m index build --index-dir {folder}")
     try:

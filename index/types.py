@@ -20,6 +20,19 @@ class IndexMismatch(PlanIndexError):
     """The index was built with settings that differ from the current ones."""
 
 
+class IndexBusy(PlanIndexError):
+    """Another writer held the index for longer than the wait allowed."""
+
+
+class IndexWriteError(PlanIndexError):
+    """The index's folder could not be written; ``problem`` and ``fix`` name no path, for the app."""
+
+    def __init__(self, folder, problem: str, fix: str):
+        super().__init__(f"cannot write the index in {folder}: {problem}; {fix}. The index is unchanged")
+        self.problem = problem
+        self.fix = fix
+
+
 @dataclasses.dataclass
 class Hit:
     """A retrieved clause with its fused score and the rank each retriever gave it."""

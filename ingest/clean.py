@@ -237,8 +237,10 @@ def _unwrap(lines: list[str]) -> list[str]:
 
 def _unclosed(paragraph: str) -> bool:
     """A bracket left open ("（责任单位：" at the margin): the paragraph cannot have ended."""
+    if len(paragraph) >= UNCLOSED_MAX:  # checked first: folding a long paragraph on every line is quadratic
+        return False
     folded = fold(paragraph)
-    return folded.count("(") > folded.count(")") and len(paragraph) < UNCLOSED_MAX
+    return folded.count("(") > folded.count(")")
 
 
 def _continues(prev: str, line: str, prev_opened: bool, full: int) -> bool:

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from pathlib import Path
+
+from settings import Settings
 
 from .errors import IngestError
 
@@ -18,11 +21,17 @@ SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf", ".docx"}
 # candidates keeps short texts from being read as, say, Shift-JIS.
 CHINESE_ENCODINGS = ["utf_8", "gb18030", "big5", "big5hkscs", "utf_16", "utf_32"]
 MIN_TEXT_CHARS = 20
+RATIO_FLOOR = 2**20  # members smaller than this may compress any amount: they cannot exhaust memory
 
 
-def load_file(path: Path, max_bytes: int) -> str:
-    """Read ``path`` and return its text; raise IngestError naming the file and the fix."""
+def load_file(path: Path, settings: Settings) -> str:
+    """Read ``path`` and return its text; raise IngestError naming the file and the fix.
+
+    Every limit of ``settings`` is checked before the work it bounds: the file's size before it
+    is read, a .docx's inflated size before it is unzipped, a PDF's pages before their text is
+    extracted, and the characters of the text before anything parses it."""
     name = str(path)
+    max_bytes = int(settings.max_file_mb * 2**20)
     if not path.is_file():
         raise IngestError(name, "missing", "no such file; check the path")
     suffix = path.suffix.lower()
@@ -39,13 +48,16 @@ def load_file(path: Path, max_bytes: int) -> str:
     if not data.strip():
         raise IngestError(name, "empty", "file is empty; nothing to ingest")
     if suffix == ".pdf":
-        text = _pdf_text(name, data)
+        text = _pdf_text(name, data, settings.max_pages)
     elif suffix == ".docx":
-        text = _docx_text(name, data)
+        text = _docx_text(name, data, settings)
     else:
         text = decode_text(name, data)
         if suffix in HTML_SUFFIXES:
             text = _html_text(name, text)
+    if len(text) > settings.max_chars:
+        raise IngestError(name, "too_large", f"file holds {len(text):,} characters of text, over the "
+                                             f"{settings.max_chars:,} limit; split it or raise PLANQA_MAX_CHARS")
     if len(re.sub(r"\s+", "", text)) < MIN_TEXT_CHARS:
         raise IngestError(name, "empty", "file holds no usable text; check that it is the plan")
     return text
@@ -66,7 +78,8 @@ def decode_text(name: str, data: bytes) -> str:
     return str(match).lstrip("\ufeff")
 
 
-def _pdf_text(name: str, data: bytes) -> str:
+def _pdf_text(name: str, data: bytes, max_pages: int) -> str:
+    """The text layer of a PDF (pypdf caps what one compressed stream may inflate to)."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -75,6 +88,9 @@ def _pdf_text(name: str, data: bytes) -> str:
         if reader.is_encrypted and not reader.decrypt(""):
             raise IngestError(name, "encrypted", "PDF is password-protected; "
                                                  "save an unencrypted copy and ingest that")
+        if len(reader.pages) > max_pages:
+            raise IngestError(name, "too_large", f"PDF has {len(reader.pages)} pages, over the {max_pages} "
+                                                 "limit; split it or raise PLANQA_MAX_PAGES")
         pages = [page.extract_text() or "" for page in reader.pages]
     except IngestError:
         raise
@@ -88,13 +104,16 @@ def _pdf_text(name: str, data: bytes) -> str:
     return text
 
 
-def _docx_text(name: str, data: bytes) -> str:
+def _docx_text(name: str, data: bytes, settings: Settings) -> str:
     import docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
     try:
+        check_archive(name, zipfile.ZipFile(io.BytesIO(data)).infolist(), settings)
         document = docx.Document(io.BytesIO(data))
+    except IngestError:
+        raise
     except Exception as exc:  # python-docx raises zipfile, KeyError, lxml errors…
         raise IngestError(name, "malformed",
                           f"not a readable .docx ({type(exc).__name__}); re-save it from Word") from exc
@@ -105,6 +124,25 @@ def _docx_text(name: str, data: bytes) -> str:
         elif isinstance(block, Table):
             lines.extend("\t".join(cell.text.strip() for cell in row.cells) for row in block.rows)
     return "\n".join(lines)
+
+
+def check_archive(name: str, members: list[zipfile.ZipInfo], settings: Settings) -> None:
+    """Refuse a zip whose declared sizes, member count or compression ratio exceed the limits,
+    before anything is inflated. zipfile never inflates a member beyond its declared size, so
+    the declared sizes bound what a parser of the archive can be made to read."""
+    fix = "it is no ordinary document (a zip bomb?); re-save it from Word, or raise PLANQA_"
+    if len(members) > settings.max_zip_members:
+        raise IngestError(name, "too_large", f"file is a zip of {len(members):,} members, over the "
+                                             f"{settings.max_zip_members:,} limit; {fix}MAX_ZIP_MEMBERS")
+    inflated = sum(m.file_size for m in members)
+    if inflated > settings.max_inflated_mb * 2**20:
+        raise IngestError(name, "too_large", f"file inflates to {inflated / 2**20:,.0f} MiB when unzipped, over the "
+                                             f"{settings.max_inflated_mb:g} MiB limit; {fix}MAX_INFLATED_MB")
+    for member in members:
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size >= RATIO_FLOOR and ratio > settings.max_zip_ratio:
+            raise IngestError(name, "too_large", f"{member.filename} inflates {ratio:,.0f} times, over the "
+                                                 f"{settings.max_zip_ratio:g}x limit; {fix}MAX_ZIP_RATIO")
 
 
 def _html_text(name: str, html: str) -> str:

@@ -72,7 +72,7 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
 
 def parse_source(path: Path, settings: Settings) -> Source:
     """Load, clean and parse one file; raise IngestError when it is unusable."""
-    raw = load_file(path, int(settings.max_file_mb * 2**20))
+    raw = load_file(path, settings)
     cleaned = clean(raw)
     layout = find_layout(cleaned.paragraphs)
     paras = cleaned.paragraphs[layout.header_start: layout.body_end]
@@ -91,6 +91,9 @@ def parse_source(path: Path, settings: Settings) -> Source:
         meta.title = path.stem
     title = (layout.title_start - layout.header_start, layout.title_end - layout.header_start)
     nodes = parse_structure(paras, title)
+    if len(nodes) > settings.max_records:
+        raise IngestError(str(path), "too_large", f"file parses into {len(nodes):,} clauses and table rows, "
+                          f"over the {settings.max_records:,} limit; split it or raise PLANQA_MAX_RECORDS")
     return Source(str(path), meta, paras, nodes, title, cleaned.truncated,
                   content_key("\n".join(paras)), warnings)
 

@@ -1,6 +1,7 @@
 """Shared fixtures: the real corpus ingested once per session, and makers of test copies."""
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -124,6 +125,19 @@ def synthetic_plan(tmp_path) -> Path:
     """A small plan of a district the corpus does not cover, written by the test."""
     path = tmp_path / "haidian-plan.txt"
     path.write_text(SYNTHETIC_PLAN, encoding="utf-8")
+    return path
+
+
+def later_plan(folder: Path, start: int, source: str | None = None) -> Path:
+    """A new plan to add: ``source`` (by default the 2018—2020 city plan) moved to the period
+    ``start``—``start + 2`` and written to ``folder``; its title names another period, so it is
+    no duplicate of the original."""
+    text = source or CITY_2018.read_text("utf-8")
+    first, last = re.search(r"(20\d\d)[—-](20\d\d)", text).groups()
+    for dash in "—-":
+        text = text.replace(f"{first}{dash}{last}", f"{start}{dash}{start + 2}")
+    path = folder / f"plan-{start}.txt"
+    path.write_text(text, "utf-8")
     return path
 
 

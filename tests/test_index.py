@@ -11,7 +11,7 @@ import sys
 import time
 
 import pytest
-from conftest import CITY_2018, PLANS, REPO
+from conftest import CITY_2018, PLANS, REPO, later_plan
 
 from index.build import add_files, build_index, remove_document
 from index.store import PlanIndex
@@ -95,9 +95,7 @@ def test_kill_during_build_leaves_the_previous_index_loadable(plan_index, privat
     (tmp_path / "plans").mkdir()
     for path in PLANS.iterdir():
         shutil.copy(path, tmp_path / "plans" / path.name)
-    (tmp_path / "plans" / "extra.txt").write_text(
-        CITY_2018.read_text("utf-8").replace("2018—2020", "2030—2032").replace("2018-2020", "2030-2032"),
-        encoding="utf-8")  # a new plan, so the build has embedding work to be killed in
+    later_plan(tmp_path / "plans", 2030)  # a new plan, so the build has embedding work to be killed in
     env = dict(os.environ, PYTHONPATH=str(REPO))
     proc = subprocess.Popen([sys.executable, "-m", "index", "build", "--index-dir", str(index_dir),
                              "--source", str(tmp_path / "plans")], cwd=REPO, env=env,

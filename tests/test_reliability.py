@@ -13,7 +13,7 @@ import urllib.request
 import zipfile
 
 import pytest
-from conftest import CITY_2018, REPO, make_pdf
+from conftest import CITY_2018, REPO, later_plan, make_pdf
 
 from engine import Engine, QuestionError
 from index.store import PlanIndex
@@ -163,9 +163,7 @@ def _wait_for_building(folder, proc, seconds=120):
 
 
 def test_kill_during_index_add_keeps_the_last_good_index(private_index, settings, tmp_path):
-    new_plan = tmp_path / "new.txt"
-    new_plan.write_text(CITY_2018.read_text("utf-8").replace("2018—2020", "2031—2033")
-                        .replace("2018-2020", "2031-2033"), "utf-8")
+    new_plan = later_plan(tmp_path, 2031)
     before = PlanIndex.load(private_index, settings)
     proc = subprocess.Popen([sys.executable, "-m", "index", "add", str(new_plan), "--index-dir", str(private_index)],
                             cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)),
@@ -190,9 +188,7 @@ print(state.admin_add(os.environ["PLANQA_ADMIN_PASSWORD"], {upload!r}))
 
 
 def test_kill_during_an_admin_upload_then_restart_serves_the_last_good_index(private_index, settings, tmp_path):
-    upload = tmp_path / "upload.txt"
-    upload.write_text(CITY_2018.read_text("utf-8").replace("2018—2020", "2034—2036")
-                      .replace("2018-2020", "2034-2036"), "utf-8")
+    upload = later_plan(tmp_path, 2034)
     before = PlanIndex.load(private_index, settings)
     script = UPLOAD_SCRIPT.format(repo=str(REPO), index=str(private_index), upload=str(upload))
     proc = subprocess.Popen([sys.executable, "-c", script], cwd=REPO,
