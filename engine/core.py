@@ -23,7 +23,7 @@ from settings import REPO, Settings
 
 from . import compose, dates, followup
 from .agencies import BODY_SUFFIX, AgencyDirectory
-from .analysis import Question, analyse
+from .analysis import PERIOD_RE, Question, analyse
 from .analysis import language as analyse_language
 from .bridge import chinese_terms
 from .decompose import parts
@@ -34,6 +34,7 @@ from .plans import PlanNames, region_aliases
 from .types import Answer, Citation
 from .verify import check
 
+NO_PERIOD = "no plan for the period"
 MAX_QUESTION_CHARS = 500
 RELATED_K = 3
 
@@ -96,12 +97,38 @@ class Engine:
         """The draft for one atomic question within the plans it names; a question that names
         several plans (or compares the ones it names) is answered for each plan in turn."""
         reason = self._refusal_reason(q, docs)
+        if reason and reason.startswith(NO_PERIOD):
+            return self._misdated(q, filters) or compose.Draft.refuse(reason)
         if reason:
             return compose.Draft.refuse(reason)
         if len(docs) >= 2 and q.kind != "eligibility" and (
                 q.scores.get("comparison") or len(self.plans.explicit(q, docs)) >= 2):
             return self._per_plan(q, docs)
         return self._build(q, self._scoped(docs, filters), docs)
+
+    def _misdated(self, q: Question, filters: Filters) -> compose.Draft | None:
+        """A plan named by its place or nickname with a period that overlaps its own but is wrong
+        ("某区那个2025—2027年的计划" of a 2026—2028 plan): the period corrected from the plan's
+        title, then the question answered for it."""
+        undated = analyse(PERIOD_RE.sub("", q.text))
+        named = self.plans.explicit(undated, self.allowed(filters))
+        if len(named) != 1 or not named[0].period_start:
+            return None
+        doc = named[0]
+        start, end = q.periods[0]
+        if end < doc.period_start or start > doc.period_end:  # another round ("下一轮2029—2031年"), not a slip
+            return None
+        titled = next((c for c in self.index.records(doc_ids={doc.doc_id}) if fold(doc.title) in fold(c.text)), None)
+        draft = self._build(undated, self._scoped(named, filters), named)
+        if draft.refusal or titled is None:
+            return draft if titled is not None else None
+        lang = "en" if q.lang == "en" else "zh"
+        asserted = "—".join(map(str, q.periods[0]))
+        period = f"{doc.period_start}—{doc.period_end}"
+        verdict = knowledge().say("period_wrong", lang, title=f"《{doc.title}》", period=period, asserted=asserted)
+        draft.sentences.insert(0, (verdict, [(titled, doc.title)]))
+        draft.verdicts.insert(0, "wrong")
+        return draft
 
     def _per_plan(self, q: Question, docs: list[Document]) -> compose.Draft:
         """One answer per plan, under the plan's name: a comparison is the same question asked
@@ -227,8 +254,9 @@ class Engine:
         A place that names an agency ("甲区和乙区负责") does not name that district's plan
         when the question names a plan otherwise."""
         named = self.plans.named(q, self.allowed(filters))
-        governments = [form for form, names in self.agencies.resolve(q.folded)[1].items()
-                       if any(n.endswith("政府") for n in names)]
+        names, asked = self.agencies.resolve(q.folded)
+        governments = [form for form, found in asked.items() if any(n.endswith("政府") for n in found)]
+        governments += [n for n in names if n.endswith("政府") and n in q.folded]  # named in full
         if len(named) >= 2 and governments:
             rest = q.folded
             for form in governments:
@@ -242,7 +270,7 @@ class Engine:
             return "asks for actual results; the plans state targets"
         covered = [y for d in self.index.documents.values() for y in (d.period_start, d.period_end) if y]
         if q.periods and not any((d.period_start, d.period_end) in q.periods for d in self.index.documents.values()):
-            return f"no plan for the period {q.periods[0][0]}–{q.periods[0][1]} in the corpus"
+            return f"{NO_PERIOD} {q.periods[0][0]}–{q.periods[0][1]} in the corpus"
         if covered and q.kind != "time" and any(y > max(covered) or y < min(covered) - 1 for y in q.years):
             return "asks about years no plan in the corpus covers"
         plan_words = knowledge().pattern("plan_words").pattern

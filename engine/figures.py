@@ -185,7 +185,7 @@ def prose_of(match: Match, clauses: list[Clause]) -> Match:
     return match
 
 
-ASK_RE = re.compile(r"(?:又|还|要|将|能|可以|会|准备|打算|计划|目标|分别|各)?(?:是|为|有|达到|达|到)?"
+ASK_RE = re.compile(r"(?:又|还|要|将|能|可以|会|准备|打算|计划|目标|分别|各)?(?:整|搞|弄)?(?:是|为|有|达到|达|到)?"
                     r"(?:多少|几|多大|多高|多长|啥数|什么数|哪个数)")
 
 

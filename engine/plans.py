@@ -98,6 +98,10 @@ class PlanNames:
             if d.period_start:
                 series[(d.level, d.region)].append(d)
         chains = [sorted(s, key=lambda d: d.period_start) for s in series.values() if len(s) >= 2]
+        asks_which = re.search(r"哪(个|份|一份)|which", low)
+        if latest and asks_which and not previous and not named and len(pool) >= 2:  # "最新那份是哪个": of them all
+            newest = max(pool, key=lambda d: (d.issue_date or dt.date(d.period_start or 1, 1, 1), d.period_start or 0))
+            return {"picked": [newest], "scope": pool}
         if len(chains) != 1:  # no series, or several: the words do not say which
             return None
         chain = chains[0]

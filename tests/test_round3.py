@@ -175,3 +175,19 @@ def test_a_topic_less_part_keeps_the_topic_the_message_opened_with(engine):
 def test_is_agency_x_among_them_checks_the_task_in_the_conversation(engine):
     answer = engine.ask("这条谁负责？医保局在不在里面", history=["21版里北京健康云那条主要干啥"])
     assert verdict_of(answer.text) == "right" and "二、（二）7." in answer.text, answer.text
+
+
+def test_a_plan_named_with_a_slipped_period_is_corrected_then_answered(engine):
+    answer = engine.ask("昌平那个2025—2027年的医药行动计划啥时候到期？")
+    assert verdict_of(answer.text) == "wrong" and "2026—2028" in answer.text and "2028年12月31日" in answer.text
+    assert engine.ask("昌平下一轮2029—2031年的计划会定什么目标？").refused  # another round, not a slip
+
+
+def test_which_plan_is_the_latest_names_the_newest_of_all(engine):
+    answer = engine.ask("这几份里最新那份是哪个 啥时候发的")
+    assert "昌平区医药健康产业高质量发展行动计划" in answer.text and "2026年4月1日" in answer.text, answer.text
+
+
+def test_did_it_reach_a_figure_is_a_results_question(engine):
+    answer = engine.ask("副中心到2025年总产值最后做到180亿了没")
+    assert answer.refused and answer.failed_checks == ["asks for actual results; the plans state targets"]
