@@ -81,7 +81,7 @@ class PlanNames:
             if k.has(f"levels.{level}", low) and not any(d.level == level for d in named):
                 named += [d for d in pool if d.level == level]
         named = list({d.doc_id: d for d in named}.values())
-        rounds = self._rounds(low, named or pool, explicit)
+        rounds = self._rounds(low, pool if k.has("rounds.previous", low) else (named or pool), explicit)
         if rounds:
             named = list({d.doc_id: d for d in [*(d for d in named if d not in rounds["scope"]),
                                                  *rounds["picked"]]}.values())
@@ -98,6 +98,8 @@ class PlanNames:
             if d.period_start:
                 series[(d.level, d.region)].append(d)
         chains = [sorted(s, key=lambda d: d.period_start) for s in series.values() if len(s) >= 2]
+        if named:  # the series of the plan named; none when that plan has no other round here
+            chains = [c for c in chains if any(d in named for d in c)]
         asks_which = re.search(r"哪(个|份|一份)|which", low)
         if latest and asks_which and not previous and not named and len(pool) >= 2:  # "最新那份是哪个": of them all
             newest = max(pool, key=lambda d: (d.issue_date or dt.date(d.period_start or 1, 1, 1), d.period_start or 0))

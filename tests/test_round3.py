@@ -191,3 +191,9 @@ def test_which_plan_is_the_latest_names_the_newest_of_all(engine):
 def test_did_it_reach_a_figure_is_a_results_question(engine):
     answer = engine.ask("副中心到2025年总产值最后做到180亿了没")
     assert answer.refused and answer.failed_checks == ["asks for actual results; the plans state targets"]
+
+
+def test_the_previous_round_of_the_plan_named_is_compared_with_it(engine):
+    answer = engine.ask("医院搞科研跟绩效考核怎么挂钩 上一轮和21版说法有啥不一样")
+    titles = {c.clause.title for c in answer.citations}
+    assert titles == {"北京市加快医药健康协同创新行动计划(2018—2020年)", "北京市加快医药健康协同创新行动计划(2021—2023年)"}
