@@ -98,7 +98,7 @@ class Engine:
         several plans (or compares the ones it names) is answered for each plan in turn."""
         reason = self._refusal_reason(q, docs)
         if reason and reason.startswith(NO_PERIOD):
-            return self._misdated(q, filters) or compose.Draft.refuse(reason)
+            return self._misdated(q, filters) or self._repealed(q, filters) or compose.Draft.refuse(reason)
         if reason:
             return compose.Draft.refuse(reason)
         if len(docs) >= 2 and q.kind != "eligibility" and (
@@ -129,6 +129,17 @@ class Engine:
         draft.sentences.insert(0, (verdict, [(titled, doc.title)]))
         draft.verdicts.insert(0, "wrong")
         return draft
+
+    def _repealed(self, q: Question, filters: Filters) -> compose.Draft | None:
+        """"22—24年那版还有效吗" of a plan not in the corpus that an indexed plan repeals: the
+        repeal, cited to the plan that declares it."""
+        if q.kind != "time":
+            return None
+        start, end = q.periods[0]
+        repealing = [d for d in self.allowed(filters) if any(
+            (start, end) in analyse(r.title or "").periods for r in d.repeals)]
+        draft = dates.time_answer(self, q, repealing) if repealing else None
+        return draft if draft and not draft.refusal else None
 
     def _per_plan(self, q: Question, docs: list[Document]) -> compose.Draft:
         """One answer per plan, under the plan's name: a comparison is the same question asked

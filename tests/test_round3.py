@@ -197,3 +197,8 @@ def test_the_previous_round_of_the_plan_named_is_compared_with_it(engine):
     answer = engine.ask("医院搞科研跟绩效考核怎么挂钩 上一轮和21版说法有啥不一样")
     titles = {c.clause.title for c in answer.citations}
     assert titles == {"北京市加快医药健康协同创新行动计划(2018—2020年)", "北京市加快医药健康协同创新行动计划(2021—2023年)"}
+
+
+def test_a_plan_not_indexed_but_repealed_by_an_indexed_one_is_said_to_be_repealed(engine):
+    answer = engine.ask("昌平2022—2025年的倍增行动计划还有效吗")
+    assert "《昌平区医药健康产业倍增行动计划（2022—2025年）》" in answer.text and "废止" in answer.text, answer.text
