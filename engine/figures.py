@@ -201,9 +201,12 @@ def asked_phrases(question: str) -> list[str]:
     noise = knowledge().pattern("question_noise")
     target = knowledge().pattern("target_words")
 
+    plan = knowledge().pattern("plan_words")
+
     def tidy(clause: str) -> str:
-        clause = target.sub("", noise.sub("", clause))
-        return re.sub(r"^(其中|那么|那|还有|另外|以及)|的$|[？?。！!\s]", "", clause.strip())
+        clause = plan.split(clause)[-1]  # "某市AI计划里2025年新建平台": what precedes 计划 names the plan
+        clause = re.sub(r"(到|至|在)?(\d{4}|\d{2})年(底|末)?", "", target.sub("", noise.sub("", clause)))
+        return re.sub(r"^(里|中|其中|那么|那|还有|另外|以及)+|的$|[？?。！!\s]", "", clause.strip())
 
     before = head
     for clause in reversed(re.split(r"[，,。；;？?！!：:、]", head)):  # the nearest clause that names something

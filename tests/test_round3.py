@@ -202,3 +202,8 @@ def test_the_previous_round_of_the_plan_named_is_compared_with_it(engine):
 def test_a_plan_not_indexed_but_repealed_by_an_indexed_one_is_said_to_be_repealed(engine):
     answer = engine.ask("昌平2022—2025年的倍增行动计划还有效吗")
     assert "《昌平区医药健康产业倍增行动计划（2022—2025年）》" in answer.text and "废止" in answer.text, answer.text
+
+
+def test_the_words_before_plan_name_the_plan_not_the_indicator(engine):
+    from engine.figures import asked_phrases
+    assert asked_phrases("某市AI计划里2025年新建创新平台目标是多少")[0] == "新建创新平台"
