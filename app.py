@@ -40,6 +40,29 @@ UPLOAD_TYPES = [".txt", ".md", ".pdf", ".docx", ".html", ".htm"]
 SERVER_PATH_RE = re.compile(r"(?<![\w.])/[^\s:;,'\"()（）]+")  # an absolute path in a message
 EXPORT_MAX_AGE_S = 300  # downloads (Markdown, CSV) are deleted after this, here and in Gradio's cache
 REQUEST_TIMEOUT_S = 60  # a request still running after this is stopped (answers take ~40 ms)
+UPLOAD_ROUTE = "/gradio_api/upload"  # where Gradio stores what any client posts
+
+
+def admin_password() -> str:
+    """The admin password (PLANQA_ADMIN_PASSWORD); empty when admin is off."""
+    return os.environ.get("PLANQA_ADMIN_PASSWORD", "")
+
+
+class UploadGate:
+    """ASGI middleware: with admin off no component takes files, so Gradio's upload route is
+    refused (403) before it reads or stores anything an anonymous client posts."""
+
+    def __init__(self, app, admin: bool):
+        self.app, self.admin = app, admin
+
+    async def __call__(self, scope, receive, send):
+        if not self.admin and scope["type"] == "http" and scope["path"].rstrip("/").endswith(UPLOAD_ROUTE):
+            from starlette.responses import PlainTextResponse
+
+            log.warning("refused an upload from %s: admin is off", (scope.get("client") or ("unknown",))[0])
+            await PlainTextResponse("uploads are off: this server has no admin", status_code=403)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 class LoginGuard:
@@ -78,7 +101,7 @@ class AppState:
         self._engine = engine
         self.settings = settings
         self.lock = threading.Lock()
-        self.secret = os.environ.get("PLANQA_ADMIN_PASSWORD", "")
+        self.secret = admin_password()
         self.guard = LoginGuard()
 
     @property
@@ -456,6 +479,16 @@ def build_ui(engine):
     return demo
 
 
+def serve(demo, settings: Settings, **launch):
+    """Start serving ``demo`` with the app's queue, file-size limit and upload gate; ``launch``
+    are Gradio's own options (address, port, …)."""
+    from starlette.middleware import Middleware
+
+    return demo.queue(default_concurrency_limit=settings.app_concurrency).launch(
+        max_file_size=f"{int(settings.max_file_mb)}mb",
+        app_kwargs={"middleware": [Middleware(UploadGate, admin=bool(admin_password()))]}, **launch)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options; nothing is exposed beyond localhost unless --host says so."""
     parser = argparse.ArgumentParser(description="政策问答 · Plan Q&A web app")
@@ -473,9 +506,7 @@ def main(argv: list[str] | None = None) -> int:
     engine = load_engine(settings)
     demo = build_ui(engine)
     threading.Thread(target=engine.ask, args=("预热",), daemon=True).start()  # load the model before the first user
-    demo.queue(default_concurrency_limit=settings.app_concurrency).launch(
-        server_name=args.host, server_port=args.port, show_error=True,
-        max_file_size=f"{int(settings.max_file_mb)}mb")
+    serve(demo, settings, server_name=args.host, server_port=args.port, show_error=True)
     return 0
 
 

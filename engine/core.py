@@ -314,7 +314,8 @@ class Engine:
                 cite = numbered.setdefault((clause.clause_id, quote), Citation(len(numbered) + 1, clause, quote))
                 marks.append(f"[{cite.n}]")
             checked.append((sentence + "".join(dict.fromkeys(marks)), [c for c, _ in cites]))
-        kept, failures = check(checked, q.text, set(self.agencies.names))
+        kept, failures = check(checked, q.text, set(self.agencies.names),
+                               [d.title for d in self.index.documents.values()])
         if not kept or not (numbered or draft.verdicts):
             return self._refusal(q, filters, contexts, failures or ["no supported sentence"])
         text = "\n".join(kept)

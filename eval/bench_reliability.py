@@ -28,8 +28,9 @@ PLAN = """{district}人民政府办公室关于印发《{district}医药健康�
 """
 
 
-def _plan(folder: Path, district: str, start: int, value: int) -> Path:
-    path = folder / f"{district}.txt"
+def write_plan(folder: Path, district: str, start: int, value: int) -> Path:
+    """A small plan of ``district`` for ``start``—``start + 2`` (an industry size of ``value`` 亿元)."""
+    path = folder / f"{district}-{start}.txt"
     path.write_text(PLAN.format(district=district, start=start, end=start + 2, value=value), "utf-8")
     return path
 
@@ -38,7 +39,7 @@ def concurrent_adds(index_dir: Path, folder: Path) -> str:
     """Two CLI adds started together: seconds in all, plans kept, whether one waited."""
     env = dict(os.environ, PYTHONPATH=str(REPO))
     start = time.perf_counter()
-    procs = [subprocess.Popen([sys.executable, "-m", "index", "add", str(_plan(folder, d, y, v)),
+    procs = [subprocess.Popen([sys.executable, "-m", "index", "add", str(write_plan(folder, d, y, v)),
                                "--index-dir", str(index_dir)], cwd=REPO, env=env, text=True,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
              for d, y, v in [("海淀区", 2031, 1200), ("顺义区", 2034, 900)]]
@@ -65,7 +66,7 @@ def app_reload(index_dir: Path, folder: Path) -> str:
     for _ in range(1000):
         state.engine  # the version check is what is timed
     check_us = (time.perf_counter() - start) * 1000
-    add_files([_plan(folder, "大兴区", 2037, 700)], index_dir, settings, index.embeddings)
+    add_files([write_plan(folder, "大兴区", 2037, 700)], index_dir, settings, index.embeddings)
     start = time.perf_counter()
     documents = len(state.engine.index.documents)
     reload_ms = (time.perf_counter() - start) * 1000

@@ -65,11 +65,24 @@ class PlanIndex:
 
     @classmethod
     def load(cls, folder: Path, settings: Settings, embeddings: SentenceEmbeddings | None = None) -> "PlanIndex":
-        """Load and check an index; raise IndexMissing / IndexMismatch with the fix."""
+        """Load and check an index; raise IndexMissing / IndexMismatch with the fix. A version
+        that another writer retires while this reads it (the link has moved on and the old
+        folder is deleted) is read again from the version the link points at now."""
+        folder = Path(folder)
+        while True:
+            root = folder.resolve()  # once per reading: a writer may swap the link meanwhile
+            try:
+                return cls._load_version(folder, root, settings, embeddings)
+            except (IndexMissing, OSError, RuntimeError):  # RuntimeError: FAISS cannot open its file
+                if folder.resolve() == root:
+                    raise
+
+    @classmethod
+    def _load_version(cls, folder: Path, root: Path, settings: Settings,
+                      embeddings: SentenceEmbeddings | None) -> "PlanIndex":
+        """The version folder ``root`` of the index ``folder``, loaded and checked."""
         import faiss
 
-        folder = Path(folder)
-        root = folder.resolve()  # once: a writer may swap the link while this reads
         manifest = read_manifest(root, folder)
         embeddings = embeddings or SentenceEmbeddings(settings)
         check_manifest(manifest, settings, embeddings.model_id, folder)

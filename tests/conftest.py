@@ -155,13 +155,12 @@ def private_index(plan_index, tmp_path):
 @pytest.fixture(scope="session")
 def app_url(plan_index, settings):
     """The app served in-process on a free loopback port, over the session's index."""
-    from app import build_ui
+    from app import build_ui, serve
     from engine import Engine
     from eval.load_test import free_port
 
     demo = build_ui(Engine(plan_index, settings))
     port = free_port()
-    demo.queue(default_concurrency_limit=2).launch(server_name="127.0.0.1", server_port=port,
-                                                   prevent_thread_lock=True, quiet=True)
+    serve(demo, settings, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     yield f"http://127.0.0.1:{port}/"
     demo.close()

@@ -1,5 +1,6 @@
 """The app's API validates its input before anything else; failed admin logins are delayed,
-logged without the password and locked out per client; exports do not pile up."""
+logged without the password and locked out per client; exports do not pile up; with admin off
+Gradio's upload route stores nothing."""
 from __future__ import annotations
 
 import json
@@ -51,3 +52,34 @@ def test_exports_older_than_the_limit_are_deleted(monkeypatch):
     os.utime(os.path.dirname(first), (0, 0))
     second = app._file("responsibilities.csv", "a,b")
     assert not os.path.exists(first) and os.path.exists(second)
+
+
+def _stored(folder) -> set:
+    """Every file under Gradio's upload folder."""
+    from pathlib import Path
+
+    return {p for p in Path(folder).rglob("*") if p.is_file()}
+
+
+def test_anonymous_uploads_store_nothing_with_admin_off(plan_index, settings, monkeypatch):
+    import httpx
+
+    from app import UPLOAD_ROUTE, build_ui, serve
+    from eval.load_test import free_port
+
+    for password, status in (("", 403), ("correct horse", 200)):  # with admin on, the admin tab's upload works
+        monkeypatch.setenv("PLANQA_ADMIN_PASSWORD", password)
+        demo = build_ui(Engine(plan_index, settings))
+        port = free_port()
+        serve(demo, settings, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+        try:
+            before = _stored(demo.server_app.uploaded_file_dir)
+            response = httpx.post(f"http://127.0.0.1:{port}{UPLOAD_ROUTE}", timeout=30,
+                                  files={"files": ("anon.txt", "任何人都能上传的文件。".encode() * 100, "text/plain")})
+            added = _stored(demo.server_app.uploaded_file_dir) - before
+        finally:
+            demo.close()
+        assert response.status_code == status, response.text
+        assert bool(added) == bool(password), added
+        for path in added:
+            path.unlink(missing_ok=True)  # Gradio may have deleted it on close (delete_cache)

@@ -69,7 +69,7 @@ def test_responsibility_browser_lists_an_agencys_tasks(page):
 @pytest.fixture
 def admin_page(browser, plan_index, private_index, settings, monkeypatch):
     """The app with admin on, over a private copy of the index (uploads change it)."""
-    from app import build_ui
+    from app import build_ui, serve
     from engine import Engine
     from eval.load_test import free_port
     from index.store import PlanIndex
@@ -78,7 +78,7 @@ def admin_page(browser, plan_index, private_index, settings, monkeypatch):
     engine = Engine(PlanIndex.load(private_index, settings, plan_index.embeddings), settings)
     demo = build_ui(engine)
     port = free_port()
-    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    serve(demo, settings, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     page = _open(browser, f"http://127.0.0.1:{port}/")
     page.get_by_role("tab", name="管理 Admin").click()
     yield page, private_index, port

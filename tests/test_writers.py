@@ -81,3 +81,20 @@ def test_an_upload_during_a_cli_add_keeps_both_and_the_app_serves_later_adds_wit
 
 def _cites(answer, words: str) -> bool:
     return any(words in c.clause.title for c in answer.citations)
+
+
+def test_a_version_retired_while_it_is_being_loaded_is_read_again_from_the_new_one(
+        private_index, settings, embeddings, synthetic_plan, monkeypatch):
+    import index.store as store
+
+    read_manifest, retired = store.read_manifest, []
+
+    def another_writer_first(root, named=None):  # the first read finds its version swapped out and deleted
+        if not retired:
+            retired.append(root)
+            add_files([synthetic_plan], private_index, settings, embeddings)
+        return read_manifest(root, named)
+
+    monkeypatch.setattr(store, "read_manifest", another_writer_first)
+    index = PlanIndex.load(private_index, settings, embeddings)
+    assert not retired[0].exists() and index.root != retired[0] and len(index.documents) == 5
