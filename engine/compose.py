@@ -229,7 +229,7 @@ def _claim_words(engine, phrase: str) -> list[str]:
     and everyday variants (新上市公司 → 新上市企业)."""
     k = knowledge()
     text = k.pattern("question_noise").sub("", fold(engine.plans.strip(phrase)))
-    text = re.sub(r"(到|至|在)?(\d{4}|\d{2})年(底|末)?", "", k.pattern("attribution").sub("", text))
+    text = figures.YEAR_WORDS_RE.sub("", k.pattern("attribution").sub("", text))
     text = re.sub(r"[的了要将把]", "", k.pattern("target_words").sub("", k.pattern("qualifiers").sub("", text)))
     expanded = re.sub(r"[A-Za-z]+", lambda m: k.glossary.get(m.group(0).lower(), m.group(0)), text)
     for variant, word in k.variants:
@@ -554,11 +554,17 @@ def places(folded: str, min_freq: int = PLACE_MIN_FREQ) -> list[str]:
     import jieba
 
     found = []
-    for word, flag in _posseg().lcut(folded):
+    for word, flag in _tagged_words(folded):
         if (len(word) >= 3 and word[-1] in "省市区县") or (
                 flag == "ns" and len(word) >= 2 and jieba.dt.FREQ.get(word, 0) >= min_freq):
             found.append(word)
     return found
+
+
+@functools.lru_cache(maxsize=256)
+def _tagged_words(folded: str) -> tuple:
+    """(word, part of speech) of a text, once per text: a question is searched for places twice."""
+    return tuple((w.word, w.flag) for w in _posseg().lcut(folded))
 
 
 @functools.lru_cache(maxsize=1)

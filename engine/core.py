@@ -119,9 +119,11 @@ class Engine:
         if end < doc.period_start or start > doc.period_end:  # another round ("下一轮2029—2031年"), not a slip
             return None
         titled = next((c for c in self.index.records(doc_ids={doc.doc_id}) if fold(doc.title) in fold(c.text)), None)
+        if titled is None:  # no clause prints the title, so the period cannot be cited
+            return None
         draft = self._build(undated, self._scoped(named, filters), named)
-        if draft.refusal or titled is None:
-            return draft if titled is not None else None
+        if draft.refusal:
+            return draft
         lang = "en" if q.lang == "en" else "zh"
         asserted = "—".join(map(str, q.periods[0]))
         period = f"{doc.period_start}—{doc.period_end}"

@@ -32,9 +32,10 @@ def parts(question: str, names_plan=None) -> list[str]:
     segments = _segments(typed)
     asked = False
     for segment in segments:
-        claim = not asked and _claims(segment)  # a claim before the asks is checked; after them it is chatter
-        asked = asked or asks(segment)
-        if not asks(segment) and not claim and len(segments) > 1:
+        asking = asks(segment)
+        claim = not asked and not asking and _states(segment)  # a claim before the asks is checked; after them it is chatter
+        asked = asked or asking
+        if not asking and not claim and len(segments) > 1:
             if not found:
                 context += segment  # "我想了解某区的计划。" sets the scene for what follows
             continue  # a statement or an instruction after a question asks nothing
@@ -44,23 +45,21 @@ def parts(question: str, names_plan=None) -> list[str]:
                     item = borrow_predicate(item, found[-1])
                 found.append(context + item if context and not _names_scope(item) else item)
     last = found[-1]
-    if len(found) > 1 and len(last) <= TAG_MAX and _tag(last) and _claims(found[-2]):
+    tag = _tag(last)
+    if len(found) > 1 and len(last) <= TAG_MAX and tag and _claims(found[-2]):
         found = found[:-1]  # "…，没记错吧": the tag is the claims' question, not a part
     if len(found) < 2:
         return [question]
-    return [_tagged(part, last) for part in found[:MAX_PARTS]]
+    # a claim before a final tag question ("X是甲局牵头，补1000万，对吧？") takes the tag: each
+    # claim is being checked, not only the last
+    return [f"{part.rstrip('，,；;。 ')}，{tag}" if tag and part != last and _claims(part) else part
+            for part in found[:MAX_PARTS]]
 
 
 def _tag(text: str) -> str | None:
+    """The tag question a text ends with ("对吧"; the whole text when it is no more than that)."""
     m = re.search(rf"(?:{knowledge().pattern('tag_question').pattern})\s*[？?]?\s*$", text, re.I)
     return m and (text.strip() if len(text.strip()) <= TAG_MAX else m.group(0))
-
-
-def _tagged(part: str, last: str) -> str:
-    """A claim before a final tag question ("X是甲局牵头，补1000万，对吧？") takes the tag: each
-    claim is being checked, not only the last."""
-    tag = _tag(last)
-    return f"{part.rstrip('，,；;。 ')}，{tag}" if tag and part != last and _claims(part) else part
 
 
 def _segments(text: str) -> list[str]:
@@ -76,9 +75,9 @@ def _segments(text: str) -> list[str]:
         current = ""
         for clause in clauses:
             done = current.rstrip("，,；;、")
-            if current and (asks(done) or _claims(done)) and (asks(clause) or _claims(clause)) \
+            if current and (asks(done) or _states(done)) and (asks(clause) or _states(clause)) \
                     and len(clause) >= ITEM_MIN + 2:
-                split.append(current.rstrip("，,；;、"))
+                split.append(done)
                 current = ""
             current += clause
         split.append(current)
@@ -88,8 +87,13 @@ def _segments(text: str) -> list[str]:
 def _claims(segment: str) -> bool:
     """A statement of a figure as the plans' ("新增用地不少于5000亩", "增速定在10%以上") or of who
     is responsible ("X那条是甲局牵头"): a part of its own, to be judged, when a question follows."""
+    return not asks(segment) and _states(segment)
+
+
+def _states(segment: str) -> bool:
+    """Whether a segment states a figure as a fact or names who is responsible (asking or not)."""
     folded = fold(segment)
-    return not asks(segment) and (stated_as_fact(folded) or knowledge().has("agency_claim", folded.lower()))
+    return stated_as_fact(folded) or knowledge().has("agency_claim", folded.lower())
 
 
 def asks(segment: str) -> bool:

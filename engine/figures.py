@@ -23,6 +23,7 @@ LOOSE_INDICATOR = 0.3  # a loosely named indicator binds only as the one figure 
 TYPO_WEIGHT = 0.8     # an indicator named abbreviated or with a character mistyped still binds
 NEAR_MIN_CHARS = 4     # a claim's phrase this long may name an indicator by its characters in order
 SHORT_INDICATOR = 3    # indicators of fewer bigrams than this are discounted (too generic)
+YEAR_WORDS_RE = re.compile(r"(到|至|在)?(\d{4}|\d{2})年(底|末)?")  # "到2027年", "27年底": when, not what
 UNIT_FAMILIES = [{"亿元", "亿"}, {"万元", "元", "万"}, {"个", "项", "款", "种"}, {"家", "所"}]
 
 
@@ -62,10 +63,7 @@ def stated_as_fact(folded_question: str) -> bool:
     """Whether the question states a figure as a fact: one that counts or measures something
     ("要建50个研究型病房，这个数…", "培育100家企业的理由", "增加到30%是哪份文件"), rather than
     describing what is asked about ("年销售50亿元以上的企业有几家": the figure modifies 的…)."""
-    figure = figure_pattern()
-    for m in figure.finditer(folded_question):
-        if looks_like_year(m.group("low"), m.group("unit"), m.group("before") or ""):
-            continue
+    for m in _figures(folded_question):
         rest = folded_question[m.end():]
         if re.match(rf"\s*\S{{0,4}}?(?:{knowledge().pattern('plan_words').pattern})", rest):
             continue  # "两个区级计划": a count of the plans asked about
@@ -81,11 +79,15 @@ def attributed(folded_question: str, asks) -> bool:
     1000万", "计划要求…不少于10个", "the plan aims for 12 parks") before it asks (``asks`` tells
     a text that asks): a claim to be checked even when the question goes on to ask something
     else. Words after the question ("…多少家？并说目标是100家") claim nothing."""
-    figure = figure_pattern()
     claim = knowledge().pattern("attribution")
     return any(claim.search(folded_question[: m.start()]) and not asks(folded_question[: m.start()])
-               for m in figure.finditer(folded_question)
-               if not looks_like_year(m.group("low"), m.group("unit"), m.group("before") or ""))
+               for m in _figures(folded_question))
+
+
+def _figures(folded_question: str):
+    """The figures a question states, years aside."""
+    return (m for m in figure_pattern().finditer(folded_question)
+            if not looks_like_year(m.group("low"), m.group("unit"), m.group("before") or ""))
 
 
 def same_unit(a: str, b: str) -> bool:
@@ -205,7 +207,7 @@ def asked_phrases(question: str) -> list[str]:
 
     def tidy(clause: str) -> str:
         clause = plan.split(clause)[-1]  # "某市AI计划里2025年新建平台": what precedes 计划 names the plan
-        clause = re.sub(r"(到|至|在)?(\d{4}|\d{2})年(底|末)?", "", target.sub("", noise.sub("", clause)))
+        clause = YEAR_WORDS_RE.sub("", target.sub("", noise.sub("", clause)))
         return re.sub(r"^(里|中|其中|那么|那|还有|另外|以及)+|的$|[？?。！!\s]", "", clause.strip())
 
     before = head

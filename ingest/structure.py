@@ -191,13 +191,14 @@ def _agency_names(pieces: list[str]) -> list[str]:
     names: list[str] = []
     pieces = [p.strip(" 。.") for p in pieces]
     pieces = [p for p in pieces if p and not UNIT_NOTE_RE.search(p)]
+    head = ""  # a short bodiless piece waiting for the name it begins
     for k, piece in enumerate(pieces):
-        if names and names[-1].endswith("、"):
-            names[-1] += piece
-        elif k + 1 < len(pieces) and len(piece) <= 3 and not _names_body(piece) and _names_body(pieces[k + 1]):
-            names.append(piece + "、")
-        else:
-            names.append(piece)
+        if not head and k + 1 < len(pieces) and len(piece) <= 3 and not _names_body(piece) \
+                and _names_body(pieces[k + 1]):
+            head = piece + "、"
+            continue
+        names.append(head + piece)
+        head = ""
     return names
 
 
