@@ -316,8 +316,8 @@ def task_agencies(engine, q: Question, filters: Filters, names: list[str] = (),
     hits = engine.search(q.text, filters)
     named = _named_clauses(engine, q, filters, hits)
     tasks = [c for c in named if c.agencies] or [h.clause for h in hits[:5] if h.clause.agencies]
-    if not tasks:  # not a task (e.g. who interprets the plan): answer from the text
-        return extractive(engine, q, filters)
+    if not tasks or _names_agency_in_text(engine, q, hits, tasks[0], named):
+        return extractive(engine, q, filters)  # not a task (who interprets the plan, where an office sits)
     clause = tasks[0]
     lang = "en" if q.lang == "en" else "zh"
     units = "、".join(f"“{a}”" for a in clause.agencies) if "、" in "".join(clause.agencies) else "、".join(clause.agencies)
@@ -348,6 +348,17 @@ def task_agencies(engine, q: Question, filters: Filters, names: list[str] = (),
     draft.sentences.append((knowledge().say("task_agencies", lang, ref=_ref(clause, lang == "en"),
                                             heading=clause.heading, units=units), cite))
     return draft
+
+
+def _names_agency_in_text(engine, q: Question, hits, task: Clause, named: list[Clause]) -> bool:
+    """Whether the best clause is no task but names an agency in its text, and covers the
+    question at least as well as the first task: "办公室设在哪个局" is answered by the clause
+    that says where the office sits, not by some task's 责任单位."""
+    if named or not hits or hits[0].clause.agencies:
+        return False
+    best = hits[0].clause
+    return bool(engine.agencies.mentioned(fold(best.text))) and \
+        len(_coverage(engine, q, best.text)) > len(_coverage(engine, q, task.text))
 
 
 def topic_words(engine, q: Question, asked: dict | None = None) -> set[str]:
@@ -517,7 +528,7 @@ def _named_clauses(engine, q: Question, filters: Filters, hits) -> list[Clause]:
     """Clauses the question names: by path (三、（二）3.), by number (第8项, 任务8), or by a
     heading it contains nearly whole; best retrieval rank first."""
     path = re.search(r"[一二三四五六七八九十]+、\s*[(（][一二三四五六七八九十]+[)）]\s*\d*\.?", q.folded)
-    number = re.search(r"第\s*(\d+)\s*[条项个]|任务\s*(\d+)(?!\s*[版年轮期])|(\d+)\s*号任务|item\s*(\d+)|task\s*(\d+)|"
+    number = re.search(r"第\s*(\d+)\s*[条项个]|任务\s*(\d+)(?!\d|\s*[版年轮期])|(\d+)\s*号任务|item\s*(\d+)|task\s*(\d+)|"
                        r"第([一二三四五六七八九十]+)[条项个]", q.folded, re.I)
     candidates = engine.index.records(doc_ids={d.doc_id for d in engine.allowed(filters)}, first_chunks=True)
     if path:

@@ -297,7 +297,7 @@ class Engine:
                 return f"{place} is not covered by any plan in the corpus"
         for place in compose.places(unnamed, min_freq=0):  # "X的…计划", "X那边自己的计划": X's own plan
             if re.search(re.escape(place) + rf"(?!政府)(那边|那里|这边)?(自己|本身|区级|区里)?[^，,。：:；;？?]{{0,16}}({plan_words})",
-                         q.folded) and not any(place in fold(d.region or "") or place in fold(d.title)
+                         unnamed) and not any(place in fold(d.region or "") or place in fold(d.title)
                                                for d in self.index.documents.values()):
                 return f"no plan of {place} in the corpus"
         return None
@@ -401,7 +401,7 @@ def _usable(earlier) -> str | None:
 
 def _names_task(q: Question) -> bool:
     """A claim about a task: it names one by number or path ("第8项任务")."""
-    return bool(re.search(r"第\s*[\d一二三四五六七八九十]+\s*[条项个]|任务\s*\d+(?!\s*[版年轮期])|\d\s*号任务|task\s*\d|[一二三四五六七八九十]、", q.low))
+    return bool(re.search(r"第\s*[\d一二三四五六七八九十]+\s*[条项个]|任务\s*\d+(?!\d|\s*[版年轮期])|\d\s*号任务|task\s*\d|[一二三四五六七八九十]、", q.low))
 
 
 def _asks_tasks(q: Question) -> bool:

