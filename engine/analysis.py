@@ -57,6 +57,7 @@ class Question:
     figures: list[tuple[str, str]]  # (number, unit) the question asserts
     premise: bool = False          # it asserts something and asks whether that is so
     scores: dict[str, float] = dataclasses.field(default_factory=dict)
+    follows: frozenset[str] = frozenset()  # clauses the part before it cited: what the message is on
 
     @property
     def low(self) -> str:

@@ -90,6 +90,11 @@ def extractive(engine, q: Question, filters: Filters, docs: list[Document] = ())
         if not stating:  # the asked kind of amount, in evidence nearly as good as the best
             return Draft.refuse(f"asks for {q.quantity}, and the best evidence states none")
         clause, sentence, score = stating
+    if not leads and knowledge().has("number_ask", q.low) and not has_figure(sentence):
+        stating = next(((c, s, sc) for c, s, sc in ranked[1:] if c is clause and has_figure(s)), None)
+        if not stating:  # "母基金规模多大" of a clause that names the fund and no amount
+            return Draft.refuse("asks for a number, and the best evidence states none")
+        clause, sentence, score = stating
     if clause.table and knowledge().has("list_ask", q.low):
         return _table_rows(engine, q, clause, hits)
     piece, sentence = _with_complement(engine, q, clause, sentence, score, ranked, want_number)
@@ -170,7 +175,7 @@ def premise_verdict(engine, q: Question, hits, docs: list[Document], filters: Fi
         (Fact("", "", n, float(n), float(n), u, None, n), [q.folded, *engine.phrases(q)]) for n, u in q.figures]
     for claim, phrases in claims:
         phrases = [w for p in phrases for w in _claim_words(engine, p)]
-        nearest = match = figures.best(pool, phrases, claim.unit)
+        nearest = match = figures.best(pool, phrases, claim.unit, q.follows)
         if (not match or match.score < figures.SAME_INDICATOR) and loose:
             match = figures.only_of_unit([h.clause for h in hits[:2]], phrases, claim)
         elif match and match.score < figures.SAME_INDICATOR:

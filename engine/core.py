@@ -169,7 +169,7 @@ class Engine:
         if not before or compose.topic_words(self, analyse(text)):
             return text
         # the topic the conversation opened with ("X那条…") and the one just before
-        topics = dict.fromkeys(self._topic_of(followup.resolve(before[n], before[:n], self.plans))
+        topics = dict.fromkeys(followup.topic_of(followup.resolve(before[n], before[:n], self.plans), self.plans)
                                for n in sorted({0, len(before) - 1}))
         return "，".join([*(t for t in topics if t), text])
 
@@ -181,22 +181,21 @@ class Engine:
         draft = compose.Draft("compound")
         lang = "en" if whole.lang == "en" else "zh"
         answered = 0
+        cited: frozenset[str] = frozenset()
         for n, piece in enumerate(pieces, start=1):
             q = analyse(self._in_context(piece, [*earlier, *pieces[:n - 1]]))
-            own = self.plans.explicit(q, self.allowed(filters)) if docs else self._scope(q, filters)
+            q.follows = cited
+            relative = knowledge().has("rounds.previous", q.low) or knowledge().has("rounds.latest", q.low)
+            if not docs:
+                own = self._scope(q, filters)
+            else:  # a part names its plans itself; "上一轮和21版" among the plans the message names
+                own = self.plans.named(q, docs) if relative else self.plans.explicit(q, self.allowed(filters))
             q.quantity = q.quantity or (whole.quantity if not q.scores else None)
             part = self._answer(q, filters, own or docs)
+            cited = frozenset(c.clause_id.split("#")[0] for _, cites in part.sentences for c, _ in cites) or cited
             answered += draft.add_part(knowledge().say("part_head", lang, part=piece.strip()), part,
                                        knowledge().say("part_absent", lang), f"part {n}")
         return draft if answered else compose.Draft.refuse("; ".join(draft.notes))
-
-    def _topic_of(self, piece: str) -> str:
-        """A part without its asking words: the topic a following topic-less part is about."""
-        k = knowledge()
-        text = fold(piece)
-        for key in ["premise", "list_ask", "amount_ask", *(f"intents.{kind}.cues" for kind in k.intents_spec())]:
-            text = k.pattern(key).sub("", text)
-        return re.sub(r"[？?。！!]|(是|要|有)?(什么|啥|哪些|哪个|谁|吗|呢)", "", text).strip("，, ")
 
     def stream(self, question: str, filters: Filters = Filters(), history: list[str] | tuple = ()):
         """The answer as events a chat UI can render as they come: ``text`` deltas (line by

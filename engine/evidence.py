@@ -2,6 +2,7 @@
 that does, as written."""
 from __future__ import annotations
 
+import functools
 import re
 
 from index.lexical import tokenize
@@ -19,8 +20,17 @@ PIECE_MAX = 90  # a longer sentence is trimmed to the comma-separated part that 
 
 
 def has_figure(text: str) -> bool:
-    """A number other than a year (years set the scope; the figure is what is asked)."""
-    return re.search(r"\d", re.sub(r"(19|20)\d{2}\s*年", "", text)) is not None
+    """A number other than a year (years set the scope; the figure is what is asked), in
+    digits or in words with a measure ("十万升", "千升规模")."""
+    return re.search(r"\d", re.sub(r"(19|20)\d{2}\s*年", "", text)) is not None or _worded_figure().search(text) is not None
+
+
+@functools.lru_cache(maxsize=1)
+def _worded_figure() -> re.Pattern:
+    from ingest.facts import unit_alternation
+
+    # a magnitude or a count above one: not 一批, 一个 (a batch, an instance)
+    return re.compile(rf"(?:[一二两三四五六七八九]?[十百千万亿]+|[二两三四五六七八九])\s*(?:{unit_alternation()})")
 
 
 def sentences(clause: Clause) -> list[str]:

@@ -19,6 +19,7 @@ FOCUS_MIN = 0.8        # … or when its indicator holds this share of the words
 DESCRIBED_BONUS = 0.5  # for a fact that states the figure the question describes its subject by
 BOUND_WINDOW = 6       # characters before a claimed figure in which 最多/至少 still qualify it
 WINDOW = 12            # characters around an asserted figure that may name its indicator
+CONTINUITY_BONUS = 0.15  # an indicator in the clause the message is on, over one named as well elsewhere
 LOOSE_INDICATOR = 0.3  # a loosely named indicator binds only as the one figure of its unit in the best clauses
 TYPO_WEIGHT = 0.8     # an indicator named abbreviated or with a character mistyped still binds
 NEAR_MIN_CHARS = 4     # a claim's phrase this long may name an indicator by its characters in order
@@ -118,12 +119,14 @@ def asserted(folded_question: str) -> list[tuple[Fact, list[str]]]:
     return out
 
 
-def best(clauses: list[Clause], phrases: list[str], unit: str | None = None) -> Match | None:
+def best(clauses: list[Clause], phrases: list[str], unit: str | None = None,
+         follows: frozenset[str] = frozenset()) -> Match | None:
     """The fact of ``clauses`` whose indicator the phrases name best, among those measured in
     ``unit``'s family when one is given (2000亿 is never judged against a count of 家); None
     when nothing is named at all. A phrase whose characters the indicator holds in order
     (FOCUS_MIN) names it even when worded otherwise ("绩效评价的科创指标占比增加" names
-    绩效评价中科技创新相关指标权重增加)."""
+    绩效评价中科技创新相关指标权重增加). Of indicators named alike, one in a clause the message
+    is already on (``follows``) wins: "X是甲局牵头吧，单个项目最多给1000万？" is about X's 单个项目."""
     found = None
     for clause in clauses:
         for fact in clause.facts:
@@ -131,7 +134,8 @@ def best(clauses: list[Clause], phrases: list[str], unit: str | None = None) -> 
                 continue
             near = max((_in_order(p, fold(fact.indicator)) for p in phrases if len(p) >= NEAR_MIN_CHARS), default=0.0)
             score = indicator_score(fact.indicator, phrases) + (near if near >= FOCUS_MIN else 0.0) + (
-                0.05 if unit and same_unit(fact.unit, unit) else 0.0)
+                0.05 if unit and same_unit(fact.unit, unit) else 0.0) + (
+                CONTINUITY_BONUS if clause.clause_id.split("#")[0] in follows else 0.0)
             if found is None or score > found.score:
                 found = Match(fact, clause, score)
     return found if found and found.score > 0 else None

@@ -8,7 +8,7 @@ import re
 from ingest.text import fold
 
 from .analysis import analyse
-from .decompose import borrow_predicate
+from .decompose import asks, borrow_predicate
 from .knowledge import knowledge
 from .plans import PlanNames
 
@@ -26,10 +26,25 @@ def resolve(question: str, history: list[str], plans: PlanNames) -> str:
     subject = _subject(question)
     if PRONOUN_RE.search(subject):  # "它的责任单位是谁": the previous topic, this question's ask
         return f"{previous.rstrip('？?。. ')}，{subject}"
-    if plans.mentions(fold(subject)):  # "那X区呢": the previous question about another plan
+    if plans.mentions(fold(subject)):
+        if asks(subject):  # "X计划又怎么说？": the previous topic, asked of plan X in X's words
+            return f"{topic_of(previous, plans)}，{subject}"
+        # "那X区呢": the previous question about another plan
         return f"{subject}的{plans.strip(previous)}" if not subject.endswith("的") else subject + plans.strip(previous)
     scope = "".join(f"{m}，" for m in _scopes(previous, plans))  # "X平台呢": same plan, same ask
-    return scope + borrow_predicate(subject, previous)
+    return scope + (subject if asks(subject) else borrow_predicate(subject, previous))  # "另外X去哪些…" asks itself
+
+
+def topic_of(piece: str, plans: PlanNames) -> str:
+    """A question without its asking words and the plans it names (its scope): the topic a
+    following question that names none is about."""
+    k = knowledge()
+    text = fold(plans.strip(piece))
+    for key in ["premise", "list_ask", "amount_ask", *(f"intents.{kind}.cues" for kind in k.intents_spec())]:
+        text = k.pattern(key).sub("", text)
+    text = re.sub(r"[？?。！!]|(是|要|有)?(什么|啥|哪些|哪个|谁|吗|呢)|(分别|各自|各)?(怎么|怎样|如何|咋)(提|说|写|讲|定|安排)?的?",
+                  "", text)
+    return re.sub(r"[，,、\s]*[和与及跟]?[，,、\s]*$", "", text).strip("，, ")  # "X，2018版和2021版…" leaves "X，和"
 
 
 def _scopes(previous: str, plans: PlanNames) -> list[str]:

@@ -20,6 +20,7 @@ LEXICON = REPO / "data" / "knowledge" / "lexicon.json"
 PIECE_RE = re.compile(r"[^，,；;。：:\n、]+(?:、(?=[^“”]*”)[^，,；;。：:\n、]*)*")
 YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
 INDICATOR_MAX = 24
+GRANT_VERBS = "给予|予以|给"  # the verb between a bound and the amount it grants ("最高给予500万元")
 ROW_VALUE_COLUMNS = re.compile(r"目标|指标值|数值|\d{4}\s*年")
 BASELINE_COLUMNS = re.compile(r"基数|基期|基准|现状|现值|实际|完成")  # what was, not a target
 
@@ -52,6 +53,18 @@ def _vocabulary() -> tuple[re.Pattern, re.Pattern]:
     return figure, stop
 
 
+@functools.lru_cache(maxsize=1)
+def _granted() -> re.Pattern:
+    """A bound before the verb that grants the amount: "单个项目最高给予" → 最高."""
+    leading = _alternation(q for q in _lexicon()["qualifiers"] if q not in TRAILING_QUALIFIERS)
+    return re.compile(rf"({leading})\s*(?:{GRANT_VERBS})\s*$")
+
+
+@functools.lru_cache(maxsize=1)
+def _verb_end() -> re.Pattern:
+    return re.compile(rf"(?:{_alternation(_lexicon()['figure_verbs'])})$")
+
+
 def figure_pattern() -> re.Pattern:
     """The regex of a figure as plans write it: qualifier, number or range, unit, trailing qualifier."""
     return _vocabulary()[0]
@@ -78,12 +91,16 @@ def extract(text: str, table: dict | None = None, heading: str = "", default_yea
                 before = _clean(piece[:m.start()], stop)
             nxt = found[i + 1].start() if i + 1 < len(found) else len(piece)
             after = _clean(piece[m.end():nxt], stop)
-            # "…细胞与基因治疗等70万平方米标准厂房": a list closed by 等 scopes the noun after the figure
-            named_before = len(re.findall(r"[\u4e00-\u9fffA-Za-z]", before)) >= 2 and not (before.endswith("等") and after)
+            # "…细胞与基因治疗等70万平方米标准厂房": a list closed by 等 scopes the noun after the figure;
+            # so does a verb ("试点建设1-2家智慧医院" counts 智慧医院)
+            named_before = len(re.findall(r"[\u4e00-\u9fffA-Za-z]", before)) >= 2 and not (
+                after and (before.endswith("等") or _verb_end().search(before)))
             indicator = before if named_before else after or before
             if not indicator:
                 continue
             qualifier = (m.group("before") or "").strip() + (m.group("after") or "")
+            granted = _granted().search(piece[previous_end:m.start()])
+            qualifier = qualifier or (granted.group(1) if granted else "")  # "最高给予500万元": 最高
             value = m.group("low") + (f"—{m.group('high')}" if m.group("high") else "")
             facts.append(Fact(indicator=indicator[-INDICATOR_MAX:], qualifier=qualifier, value=value,
                               low=float(m.group("low")), high=float(m.group("high") or m.group("low")),
@@ -114,7 +131,8 @@ def _clean(span: str, stop: re.Pattern) -> str:
             break
         span = span[m.end():].strip()
     qualifiers = _alternation(_lexicon()["qualifiers"])
-    span = re.sub(rf"(?:(?:{qualifiers}|要|将)\s*)+$", "", span).strip()  # "产业规模力争(突破800亿元)"
+    # "产业规模力争(突破800亿元)", "单个项目最高给予(500万元)": the qualifier and the verb that grants
+    span = re.sub(rf"(?:(?:{qualifiers}|要|将|{GRANT_VERBS})\s*)+$", "", span).strip()
     return re.sub(r"^(的|为|是|和|及|与)|(的|为|是|达|到|共|约|有)$", "", span).strip()
 
 

@@ -59,3 +59,41 @@ def test_where_an_office_sits_is_read_from_the_text_not_from_a_tasks_agencies(ci
     answer = city_engine.ask("AI专班办公室设在哪个局？母基金规模多大")
     assert "专班办公室设在市经信局" in answer.text, answer.text
     assert "100亿元" in answer.text
+
+
+@pytest.mark.parametrize("text, indicator, qualifier, value", [
+    ("试点建设1-2家智慧医院,鼓励先行先试", "智慧医院", "", "1—2"),       # a verb before the figure: the noun after counts
+    ("单个项目最高给予500万元支持", "单个项目", "最高", "500"),            # the bound before the granting verb
+    ("新增上市企业25家", "新增上市企业", "", "25"),
+])
+def test_a_figure_is_bound_to_the_noun_it_counts_and_keeps_its_bound(text, indicator, qualifier, value):
+    from ingest.facts import extract
+
+    fact = extract(text)[0]
+    assert (fact.indicator, fact.qualifier, fact.value) == (indicator, qualifier, value)
+
+
+def test_a_number_asked_of_a_clause_that_states_none_is_not_answered_with_its_text(engine):
+    answer = engine.ask("副中心那个产业母基金规模多大")
+    assert answer.refused, answer.text
+    answer = engine.ask("18年那版在海淀昌平建的生物药中试平台是多大规模的")  # 千升: a figure in words
+    assert not answer.refused and "千升规模" in answer.text, answer.text
+
+
+def test_a_follow_up_that_asks_its_own_question_borrows_only_the_plan(engine):
+    answer = engine.ask("另外出海这块组织企业去哪些展会", history=["昌平那个计划国际化目标有哪些", "跨国药企总部那个是几家"])
+    assert "科博会、链博会、京洽会" in answer.text, answer.text
+
+
+def test_a_claim_after_a_claim_is_judged_in_the_clause_the_message_is_on(city_engine):
+    """The second claim names 单个企业 of the task the first claim is about, not another task's."""
+    answer = city_engine.ask("算力券是市发改委牵头的吧 单个企业一年最多能补1000万？")
+    assert "市经信局" in answer.text and "500万元" in answer.text, answer.text
+    assert "200万元" not in answer.text
+
+
+def test_an_indefinite_count_is_no_question_of_number():
+    """好几项 counts nothing the plans state: the question is yes or no, not a figure."""
+    from engine.analysis import analyse
+
+    assert analyse("同一个项目能不能同时拿好几项同类补贴？").kind != "figure"
