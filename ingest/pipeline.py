@@ -19,7 +19,7 @@ from .clean import clean
 from .errors import IngestError
 from .facts import extract as extract_facts
 from .loaders import SUPPORTED, load_file
-from .metadata import Metadata, extract_metadata, find_layout
+from .metadata import Metadata, extract_metadata, find_layout, split_notice
 from .structure import Node, parse_structure, responsible_units, row_units, uses_comma_separator
 from .text import content_key, match_key
 from .types import Clause, Document
@@ -75,6 +75,9 @@ def parse_source(path: Path, settings: Settings) -> Source:
     raw = load_file(path, settings)
     cleaned = clean(raw)
     layout = find_layout(cleaned.paragraphs)
+    if layout.title_start == layout.title_end:  # no title line: a reprint may run the notice into the text
+        cleaned.paragraphs = split_notice(cleaned.paragraphs)
+        layout = find_layout(cleaned.paragraphs)
     paras = cleaned.paragraphs[layout.header_start: layout.body_end]
     warnings = []
     if cleaned.dropped:
