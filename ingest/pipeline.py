@@ -254,7 +254,11 @@ def _union(doc: Document, canonical: Source, members: list[Source], records: lis
             anchor = order.index(key)
             mine, other = _key_text(merged[key]), _key_text(group)
             ends = n == len(theirs) - 1
-            if _agree(merged[key], group) or group[0].kind == "notice" or ends and mine.startswith(other):
+            if group[0].kind == "notice" or ends and mine.startswith(other):
+                _carry(merged[key], [member.path])
+            elif key in rivals:
+                _rival(rivals, key, merged[key], group)
+            elif _agree(merged[key], group):
                 _carry(merged[key], [member.path])
             elif key == order[-1] and other.startswith(mine) and key not in rivals:  # the canonical copy stops early
                 merged[key] = _graft(doc, group, merged[key][0].sources + group[0].sources)
@@ -262,9 +266,10 @@ def _union(doc: Document, canonical: Source, members: list[Source], records: lis
                 _rival(rivals, key, merged[key], group)
     rank = {m.path: k for k, m in enumerate(members)}
     for key, readings in rivals.items():
-        official, group = min(((min(rank[s] for s in r.sources), g) for r, g in readings), key=lambda x: x[0])
-        if group is not merged[key]:
-            merged[key] = _graft(doc, group, group[0].sources)
+        official, reading, group = min(((min(rank[s] for s in r.sources), r, g) for r, g in readings),
+                                       key=lambda x: x[0])
+        merged[key] = _graft(doc, group, reading.sources) if group is not merged[key] else group
+        _carry(merged[key], reading.sources)
         doc.conflicts.append(Conflict(key[0], members[official].path, [r for r, _ in readings]))
     return [r for key in order for r in merged[key]]
 
