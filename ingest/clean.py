@@ -286,7 +286,14 @@ def _continues(prev: str, line: str, prev_opened: bool, full: int) -> bool:
     if prev.rstrip()[-1:] in TERMINAL or fold(prev.rstrip()[-1:]) in TERMINAL:
         # A sentence ended at the margin: the paragraph goes on only if the next line is full too.
         return width(line) >= full - 2 and width(prev) >= wrapped_at
-    return width(prev) >= wrapped_at
+    return _filled(prev) >= wrapped_at
+
+
+def _filled(line: str) -> int:
+    """How much of the line width a PDF line takes: its display width, with Latin letters
+    counted double, because a proportional font sets them wider than half a CJK character
+    ("CRO、CDMO" leaves a full line a few columns short)."""
+    return width(line) + sum(c.isascii() and c.isalpha() for c in line)
 
 
 def _tidy_spaces(text: str) -> str:
