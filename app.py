@@ -149,6 +149,7 @@ class AppState:
     def admin_add(self, given: str | None, upload: str | None, progress=None, client: str = "local") -> str:
         """Ingest an uploaded plan into the served index; the message says what happened."""
         from index.build import add_files
+        from index.report import describe_added
         from index.types import PlanIndexError
         from ingest.errors import IngestError
 
@@ -163,17 +164,38 @@ class AppState:
             progress(0.1, desc="ingest")
         try:
             shutil.copyfile(upload, target)
-            before = set(self.engine.index.documents)
+            before = self.engine.index
             with self.lock:
                 index = add_files([target], self._engine.index.folder, self.settings, self._engine.index.embeddings)
                 self.swap(index)
+            report = describe_added([target], before, index, self.settings)
         except (IngestError, PlanIndexError, OSError) as exc:
             return f"未导入，索引未改变 Not added, the index is unchanged: {public_error(exc, target)}"
         finally:
             shutil.rmtree(target.parent, ignore_errors=True)
-        added = [d.title for k, d in index.documents.items() if k not in before]
         log.info("admin added %s", name)
-        return f"已导入 {name}：" + ("、".join(f"《{t}》" for t in added) or "与已有文档重复，未新增 a duplicate, nothing added")
+        return f"已导入 {name}：\n" + "\n".join(report)
+
+    def admin_source(self, given: str | None, name: str | None, action: str, client: str = "local") -> str:
+        """Remove one source file of a plan (``action`` "remove") or make it the plan's official
+        copy ("official"); the plan itself stays."""
+        from index.build import mark_official, remove_source
+        from index.types import PlanIndexError
+
+        refused = self.refusal(given, client)
+        if refused:
+            return refused
+        if not name:
+            return "请先选择来源文件。Choose a source file first."
+        change = remove_source if action == "remove" else mark_official
+        try:
+            with self.lock:
+                self.swap(change(name, self._engine.index.folder, self.settings, self._engine.index.embeddings))
+        except (PlanIndexError, OSError) as exc:
+            return f"未更改 Nothing changed: {public_error(exc)}"
+        log.info("admin %s source %s", action, name)
+        return f"已删除来源 {name} Removed source {name}" if action == "remove" else \
+            f"{name} 已设为正式版本 is now the official copy"
 
     def admin_remove(self, given: str | None, doc_id: str | None, client: str = "local") -> str:
         """Remove a document from the served index; the message says what happened."""
@@ -394,7 +416,8 @@ def _documents_tab(gr, state: AppState):
         return [[d.doc_id, d.title, d.number or "—", str(d.issue_date or "—"),
                  f"{d.period_start}—{d.period_end}" if d.period_start else "—", d.region or "—",
                  str(d.valid_until or "—"), "；".join(f"《{r.title}》{r.number or ''}" for r in d.repeals) or "—",
-                 "现行" if d.in_force(dt.date.today()) else "已失效", ", ".join(d.sources)]
+                 "现行" if d.in_force(dt.date.today()) else "已失效",
+                 ", ".join(d.sources) + (f"（{len(d.conflicts)} 处版本冲突，以 {d.sources[0]} 为准）" if d.conflicts else "")]
                 for d in state.engine.index.documents.values()]
 
     headers = ["id", "标题 Title", "文号", "印发日期", "规划期", "地区", "有效期至", "废止", "状态", "来源文件（已合并重复）"]
@@ -419,11 +442,16 @@ def _admin_tab(gr, state: AppState, refresh):
     remove_id = gr.Dropdown([(d.title, d.doc_id) for d in state.engine.index.documents.values()], value=None,
                             label="删除文档 Remove", elem_id="remove-doc")
     remove = gr.Button("删除 Remove")
+    source = gr.Dropdown(_source_choices(state), value=None, label="来源文件 Source file (copies of one plan)",
+                         elem_id="source-file")
+    drop_source = gr.Button("删除此来源 Remove this source")
+    official = gr.Button("设为正式版本 Mark as official")
     status = gr.Markdown(elem_id="admin-status")
 
     def after(message: str):  # the message, then every view that lists documents, refreshed
         choices = [(d.title, d.doc_id) for d in state.engine.index.documents.values()]
-        return html.escape(message), *refresh(), gr.update(choices=choices, value=None)
+        return (html.escape(message).replace("\n", "<br>"), *refresh(), gr.update(choices=choices, value=None),
+                gr.update(choices=_source_choices(state), value=None))
 
     def do_add(given, path, request: gr.Request, progress=gr.Progress()):
         return after(state.admin_add(given, path, progress, _client(request)))
@@ -431,9 +459,23 @@ def _admin_tab(gr, state: AppState, refresh):
     def do_remove(given, doc_id, request: gr.Request):
         return after(state.admin_remove(given, doc_id, _client(request)))
 
-    outputs = [status, *refresh.outputs, remove_id]
+    def do_source(action):
+        def run(given, name, request: gr.Request):
+            return after(state.admin_source(given, name, action, _client(request)))
+        return run
+
+    outputs = [status, *refresh.outputs, remove_id, source]
     add.click(do_add, [password, upload], outputs, api_visibility="private")
     remove.click(do_remove, [password, remove_id], outputs, api_visibility="private")
+    drop_source.click(do_source("remove"), [password, source], outputs, api_visibility="private")
+    official.click(do_source("official"), [password, source], outputs, api_visibility="private")
+
+
+def _source_choices(state) -> list[tuple[str, str]]:
+    """Source files of the plans that have more than one copy, named with their plan."""
+    return [(f"{name}{'（正式 official）' if k == 0 else ''} · {d.title}", name)
+            for d in state.engine.index.documents.values() if len(d.sources) > 1
+            for k, name in enumerate(d.sources)]
 
 
 def _client(request) -> str:

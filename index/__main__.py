@@ -1,4 +1,4 @@
-"""``python -m index``: build, add, remove, info, search.
+"""``python -m index``: build, add, remove, remove-source, official, info, search.
 
 Exit codes: 0 ok, 1 failure (the message says what and how to fix it), 2 usage.
 """
@@ -54,6 +54,14 @@ def _parser() -> argparse.ArgumentParser:
     remove = sub.add_parser("remove", parents=[common], help="remove a document and all its records")
     remove.add_argument("doc_id")
     remove.set_defaults(run=_remove)
+    drop = sub.add_parser("remove-source", parents=[common],
+                          help="remove one source file (a copy or version) and keep the plan with its other copies")
+    drop.add_argument("name", help="the source's file name, as `index info` lists it")
+    drop.set_defaults(run=_remove_source)
+    official = sub.add_parser("official", parents=[common],
+                              help="mark a source as its plan's official copy: where copies disagree, answers use it")
+    official.add_argument("name", help="the source's file name, as `index info` lists it")
+    official.set_defaults(run=_official)
     info = sub.add_parser("info", parents=[common], help="print the manifest and counts")
     info.add_argument("--json", action="store_true")
     info.set_defaults(run=_info)
@@ -80,9 +88,33 @@ def _build(args, settings: Settings) -> int:
 def _add(args, settings: Settings) -> int:
     from .build import add_files
 
+    from .report import describe_added
+
     before = _load(settings)
     index = add_files(args.files, settings.index_dir, settings, before.embeddings, progress=True)
     print(f"added; embedded {index.embeddings.passages_embedded} new record(s); {_counts(index.manifest)}")
+    print("\n".join(describe_added(args.files, before, index, settings)))
+    return 0
+
+
+def _remove_source(args, settings: Settings) -> int:
+    from .build import remove_source
+
+    index = remove_source(args.name, settings.index_dir, settings)
+    print(f"removed source {args.name}; {_counts(index.manifest)}")
+    return 0
+
+
+def _official(args, settings: Settings) -> int:
+    from .build import mark_official
+    from .report import conflict_lines
+
+    index = mark_official(args.name, settings.index_dir, settings)
+    doc = next(d for d in index.documents.values() if args.name in d.sources)
+    print(f"{args.name} is now the official copy of {doc.doc_id} 《{doc.title}》; "
+          f"{len(doc.conflicts)} conflicting clause(s) answered from it")
+    for conflict in doc.conflicts:
+        print("\n".join(f"  {line}" for line in conflict_lines(conflict)))
     return 0
 
 
@@ -106,9 +138,14 @@ def _info(args, settings: Settings) -> int:
         print(f"{key}: {manifest.get(key)}")
     print(f"counts: {_counts(manifest)}")
     index = _load(settings)
+    from .report import conflict_lines
+
     for doc in index.documents.values():
         n = sum(c.doc_id == doc.doc_id for c in index.clauses)
         print(f"  {doc.doc_id}  {n:4d} records  《{doc.title}》")
+        print(f"      sources (official first): {', '.join(doc.sources)}")
+        for conflict in doc.conflicts:
+            print("\n".join(f"      conflict {line}" for line in conflict_lines(conflict)))
     return 0
 
 

@@ -63,7 +63,7 @@ def add_files(files: list[Path], index_dir: Path, settings: Settings,
         parse_source(Path(path), settings)  # raises IngestError naming the file
     with _changing(Path(index_dir), settings):
         current = PlanIndex.load(index_dir, settings, embeddings)
-        return _build([current.root / "sources", *files], Path(index_dir), settings,
+        return _build([*source_files(current), *files], Path(index_dir), settings,
                       current.embeddings, current, progress)
 
 
@@ -75,8 +75,50 @@ def remove_document(doc_id: str, index_dir: Path, settings: Settings,
         if doc_id not in current.documents:
             raise IndexMissing(f"no document '{doc_id}' in {index_dir}; see `python -m index info` for ids")
         drop = set(current.documents[doc_id].sources)
-        keep = [p for p in sorted((current.root / "sources").iterdir()) if p.name not in drop]
+        keep = [p for p in source_files(current) if p.name not in drop]
         return _build(keep, Path(index_dir), settings, current.embeddings, current, False)
+
+
+def remove_source(name: str, index_dir: Path, settings: Settings,
+                  embeddings: SentenceEmbeddings | None = None) -> PlanIndex:
+    """Remove one source file (a copy or version of a plan); the plan stays with its other copies."""
+    with _changing(Path(index_dir), settings):
+        current = PlanIndex.load(index_dir, settings, embeddings)
+        doc = _plan_of(current, name, index_dir)
+        if doc.sources == [name]:
+            raise IndexMissing(f"{name} is the only source of 《{doc.title}》; to remove the plan use "
+                               f"`python -m index remove {doc.doc_id}`")
+        keep = [p for p in source_files(current) if p.name != name]
+        return _build(keep, Path(index_dir), settings, current.embeddings, current, False)
+
+
+def mark_official(name: str, index_dir: Path, settings: Settings,
+                  embeddings: SentenceEmbeddings | None = None) -> PlanIndex:
+    """Make a source the official copy of its plan: where copies disagree, records carry its reading.
+    The order of the sources is the order of preference, so it moves to the front."""
+    with _changing(Path(index_dir), settings):
+        current = PlanIndex.load(index_dir, settings, embeddings)
+        _plan_of(current, name, index_dir)
+        files = source_files(current)
+        files.sort(key=lambda p: p.name != name)
+        return _build(files, Path(index_dir), settings, current.embeddings, current, False)
+
+
+def source_files(index: PlanIndex) -> list[Path]:
+    """The index's source files in the order they were indexed (the manifest's order): for each
+    plan the first is its official copy."""
+    folder = index.root / "sources"
+    listed = [folder / s["name"] for s in index.manifest.get("sources", []) if (folder / s["name"]).is_file()]
+    return listed + [p for p in sorted(folder.iterdir()) if p.is_file() and p not in listed]
+
+
+def _plan_of(index: PlanIndex, name: str, index_dir: Path):
+    """The document a source file belongs to, or IndexMissing listing the sources."""
+    doc = next((d for d in index.documents.values() if name in d.sources), None)
+    if doc is None:
+        names = ", ".join(s["name"] for s in index.manifest.get("sources", []))
+        raise IndexMissing(f"no source '{name}' in {index_dir}; its sources are: {names}")
+    return doc
 
 
 @contextlib.contextmanager
@@ -101,7 +143,7 @@ def _build(sources: list[Path], index_dir: Path, settings: Settings, embeddings:
     (work / "sources").mkdir(parents=True)
     try:
         copied = _copy_sources(expand_paths(sources), work / "sources")
-        result = _ingest(work / "sources", settings)
+        result = _ingest([work / "sources" / c["name"] for c in copied], settings)
         _write_version(work, result, copied, settings, embeddings, previous, progress)
         final = work.with_name(work.name[: -len(BUILDING)])
         os.replace(work, final)
@@ -121,9 +163,10 @@ def _previous(index_dir: Path, settings: Settings, embeddings: SentenceEmbedding
         return None
 
 
-def _ingest(folder: Path, settings: Settings):
+def _ingest(files: list[Path], settings: Settings):
+    """The copied sources, in indexing order, to documents and records named by file name."""
     sources, errors = [], []
-    for path in expand_paths([folder]):
+    for path in files:
         try:
             sources.append(parse_source(path, settings))
         except IngestError as exc:
@@ -131,8 +174,17 @@ def _ingest(folder: Path, settings: Settings):
     if errors:
         raise errors[0]
     result = assemble(sources, settings)
-    for doc in result.documents:  # sources are named by file: the folder is per version
-        doc.sources = [Path(s).name for s in doc.sources]
+    def names(paths: list[str]) -> list[str]:  # sources are named by file: the folder is per version
+        return [Path(s).name for s in paths]
+
+    for doc in result.documents:
+        doc.sources = names(doc.sources)
+        for conflict in doc.conflicts:
+            conflict.official = Path(conflict.official).name
+            for reading in conflict.readings:
+                reading.sources = names(reading.sources)
+    for clause in result.clauses:
+        clause.sources = names(clause.sources)
     return result
 
 

@@ -33,6 +33,9 @@ RUNNING_HEAD_MAX = 30   # characters of a running header or footer
 UNCLOSED_MAX = 2000     # a paragraph this long with a stray bracket is not waiting for its close
 CELL_MAX = 40           # characters of a table cell flattened to its own line
 DEBRIS_MAX_CHARS = 80
+PAGE_BREAK = "\f"      # the line loaders put between the pages of a PDF
+EDGE_LINES = 2          # lines at the top and bottom of a page that may be a running head
+EDGE_HEAD_MAX = 40      # characters of a running header (an issuer's name, a plan's short title)
 # A page number as a PDF prints it, decorated ("— 5 —", "-5-", "第5页"): unlike a bare number,
 # never a table cell.
 PAGE_MARK_RE = re.compile(r"^([-—–－]+\s*\d{1,4}\s*[-—–－]+|第\s*\d{1,4}\s*页(\s*[/／共]\s*\d+\s*页?)?)$")  # a real paragraph that mentions 转载 is longer than any footer line
@@ -57,7 +60,7 @@ def clean(raw: str) -> Cleaned:
     """Turn raw extracted text into clean paragraphs."""
     lines = _flatten_tables(raw.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     lines = _delimited_rows(lines)
-    running = _running_heads(lines)
+    running = _running_heads(lines) | _page_edges(lines)
     dropped = sorted(running) + [line.strip() for line in lines if PAGE_MARK_RE.match(fold(line.strip()))]
     lines = _cell_lines(["" if line.strip() in running or PAGE_MARK_RE.match(fold(line.strip())) else line
                          for line in lines])
@@ -74,7 +77,7 @@ def clean(raw: str) -> Cleaned:
         kept.append(stripped)
     unwrapped = _looks_hard_wrapped(kept)
     paragraphs = _unwrap(kept) if unwrapped else [line for line in kept if line]
-    paragraphs = [_tidy_spaces(p) for p in paragraphs]
+    paragraphs = [piece for p in paragraphs for piece in split_inline(_tidy_spaces(p))]
     return Cleaned([p for p in paragraphs if p.strip()], dropped, truncated, unwrapped)
 
 
@@ -171,6 +174,32 @@ def _running_heads(lines: list[str]) -> set[str]:
     return {line for line, n in beside_pages.items() if n >= max(2, counts[line] / 2)}
 
 
+def _page_edges(lines: list[str]) -> set[str]:
+    """Running headers and footers of a paginated text (pages separated by PAGE_BREAK lines, as
+    ``loaders`` reads a PDF): a short line among the first or last EDGE_LINES lines of a page
+    that recurs, digits aside ("第 3 页", "— 3 —", a dated header), on at least half the pages."""
+    pages, page = [], []
+    for line in lines:
+        if line.strip(" \u3000") == PAGE_BREAK:
+            pages.append(page)
+            page = []
+        elif line.strip():
+            page.append(line.strip())
+    pages.append(page)
+    if len(pages) < 2:
+        return set()
+    seen: dict[str, set[int]] = {}
+    lines_of: dict[str, set[str]] = {}
+    for n, page in enumerate(pages):
+        for line in {*page[:EDGE_LINES], *page[-EDGE_LINES:]}:
+            if len(line) <= EDGE_HEAD_MAX and "\t" not in line:
+                key = re.sub(r"\d+", "#", re.sub(r"\s+", "", fold(line)))
+                seen.setdefault(key, set()).add(n)
+                lines_of.setdefault(key, set()).add(line)
+    return {line for key, found in seen.items() if len(found) >= max(2, len(pages) / 2)
+            for line in lines_of[key]}
+
+
 HEADER_CELL_RE = re.compile(r"序号|编号|指标|名称|项目|单位|目标|基数|现状|年|类型|类别|内容|备注|责任|牵头|数值|值$")
 
 
@@ -257,7 +286,14 @@ def _continues(prev: str, line: str, prev_opened: bool, full: int) -> bool:
     if prev.rstrip()[-1:] in TERMINAL or fold(prev.rstrip()[-1:]) in TERMINAL:
         # A sentence ended at the margin: the paragraph goes on only if the next line is full too.
         return width(line) >= full - 2 and width(prev) >= wrapped_at
-    return width(prev) >= wrapped_at
+    return _filled(prev) >= wrapped_at
+
+
+def _filled(line: str) -> int:
+    """How much of the line width a PDF line takes: its display width, with Latin letters
+    counted double, because a proportional font sets them wider than half a CJK character
+    ("CRO、CDMO" leaves a full line a few columns short)."""
+    return width(line) + sum(c.isascii() and c.isalpha() for c in line)
 
 
 def _tidy_spaces(text: str) -> str:
@@ -265,3 +301,63 @@ def _tidy_spaces(text: str) -> str:
     if "\t" in text:
         return "\t".join(_tidy_spaces(cell) for cell in text.split("\t"))
     return SPACE_RE.sub("", text).strip()
+
+
+# A numbered heading or task inside a line: the marker, then the text it opens.
+_INLINE_MARKER_RE = re.compile(r"(第[一二三四五六七八九十]+[章部分]|[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）]|"
+                               r"\d{1,2}[.．、](?!\d)|[(（]\d{1,2}[)）]|——)(?=[\u4e00-\u9fff“])")
+# What may come right before such a marker for it to start a paragraph: a sentence end (and the
+# quote or bracket closing it), the bracket closing a 责任单位 list, or a run of spaces (a reprint
+# that kept its indents and lost its line breaks).
+_BEFORE_MARKER_RES = [re.compile(r"[。；;！!？?][”’」』)）]?\s*$"), re.compile(r"(\s{2,}|\u3000)$"),
+                      re.compile(r"[(（](责任|牵头|配合|实施)(单位|部门)[:：][^()（）]{1,200}[)）]\s*$")]
+# A lead phrase right after a marker, with no punctuation, up to the first marker of a deeper
+# level: "二、重点任务（一）提升原始创新策源能力1.强化…" holds three headings.
+_HEADING_RUN_RE = re.compile(r"[\u4e00-\u9fff“”]{2,30}?(?=(?:[(（][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.．](?!\d))"
+                             r"[\u4e00-\u9fff])")
+_MARKER_LEVELS = [("第", 0), ("一二三四五六七八九十", 1), ("(（", 2), ("0123456789", 3), ("——", 5)]
+INLINE_MIN = 60         # characters of a paragraph worth looking into
+
+
+def split_inline(paragraph: str) -> list[str]:
+    """A paragraph split before the numbered headings and tasks it holds inside one physical line
+    ("…。2.发展壮大新型创新力量。…", "二、重点任务（一）提升…"), so that they get the paths a copy
+    with line breaks gives them. A marker splits only after a sentence end, a 责任单位 list, a run
+    of spaces or the heading it belongs under: "1.5倍", "2.5亿元", dates and a "（一）" cited
+    inside a sentence stay where they are."""
+    if "\t" in paragraph or len(paragraph) < INLINE_MIN:
+        return [paragraph]
+    folded = fold(paragraph)
+    cuts: set[int] = set()
+    for m in _INLINE_MARKER_RE.finditer(folded):
+        at = m.start()
+        if at and any(r.search(folded, max(0, at - 260), at) for r in _BEFORE_MARKER_RES):
+            cuts.add(at)
+    for start in sorted({0, *cuts}):
+        cuts |= _heading_cuts(folded, start)
+    pieces, last = [], 0
+    for at in sorted(c for c in cuts if 0 < c < len(paragraph)):
+        pieces.append(paragraph[last:at])
+        last = at
+    pieces.append(paragraph[last:])
+    return [p.strip(" \u3000") for p in pieces if p.strip(" \u3000")]
+
+
+def _heading_cuts(folded: str, at: int) -> set[int]:
+    """Where the headings that open at ``at`` end: each marker's lead phrase is followed by a
+    marker of a deeper level."""
+    cuts: set[int] = set()
+    while (marker := _INLINE_MARKER_RE.match(folded, at)) and (run := _HEADING_RUN_RE.match(folded, marker.end())):
+        child = _INLINE_MARKER_RE.match(folded, run.end())
+        if child is None or _level(child.group(1)) <= _level(marker.group(1)):
+            break
+        at = run.end()
+        cuts.add(at)
+    return cuts
+
+
+def _level(marker: str) -> int:
+    """1 for 一、, 2 for （一）, 3 for 1., 4 for （1）: the depth a marker opens."""
+    if marker[0] in "(（":
+        return 4 if marker[1].isdigit() else 2
+    return next(level for chars, level in _MARKER_LEVELS if marker[0] in chars)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from settings import Settings
 
+from .clean import PAGE_BREAK
 from .errors import IngestError
 
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
@@ -96,7 +97,7 @@ def _pdf_text(name: str, data: bytes, max_pages: int) -> str:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise IngestError(name, "malformed", f"not a readable PDF ({exc}); re-export it") from exc
-    text = "\n".join(pages)
+    text = f"\n{PAGE_BREAK}\n".join(pages)  # clean() finds running heads and footers page by page
     if len(re.sub(r"\s+", "", text)) < MIN_TEXT_CHARS:
         raise IngestError(name, "no_text_layer",
                           f"PDF has no text layer ({len(pages)} page(s) of images?); "

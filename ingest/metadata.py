@@ -30,6 +30,13 @@ EFFECTIVE_RE = re.compile(r"自\s*(" + DATE_RE.pattern + r")\s*起(施行|实施
 FROM_ISSUE_RE = re.compile(r"自(印发|发布)之日起(施行|实施|执行)")
 REPEAL_RE = re.compile(r"([^。]*?)(同时)?(予以)?废止")
 QUOTED_TITLE_RE = re.compile(r"《([^》]{4,80})》")
+# The notice sentence of a plan ("经市政府同意，现将《…》印发给你们，请…。"), wherever it stands.
+ISSUE_SENTENCE_RE = re.compile(r"(?:现将|现印发|印发)《([^》]{4,80})》(?:印发给你们|给你们)?[^。]{0,60}。")
+NOTICE_END_RE = re.compile(r"印发给你们[^。]{0,60}。")
+# A government gateway page prints its header as labelled fields: 标题：…, 发文字号：…, 成文日期：…
+FIELD_RE = re.compile(r"^\s*(标\s*题|文件名称|名\s*称|发文字号|文\s*号|成文日期|发文日期|印发日期|发布日期|"
+                      r"发文机关|发布机构|发文单位|索\s*引\s*号|主题分类|公文种类)\s*[:：]\s*(.*)$")
+ISO_DATE_RE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 
 
 @dataclasses.dataclass
@@ -47,7 +54,12 @@ def find_layout(paras: list[str]) -> Layout:
     folded = [fold(p) for p in paras]
     first_section = next((i for i, p in enumerate(folded) if FIRST_SECTION_RE.match(p)), len(paras))
     title_start, title_end = _title_block(folded, first_section)
-    header_start = next((i for i in range(title_start) if _is_header_line(folded[i])), title_start)
+    if title_start == title_end:  # no printed title: the body starts after the notice sentence
+        notice = next((i for i in range(first_section) if ISSUE_SENTENCE_RE.search(folded[i])), None)
+        if notice is not None:
+            title_start = title_end = notice + 1
+    header_start = next((i for i in range(title_start) if _is_header_line(folded[i])
+                         or ISSUE_SENTENCE_RE.search(folded[i]) and title_start == title_end), title_start)
     while header_start > 0 and _is_title_line(folded[header_start - 1]) \
             and ISSUER_RE.search(folded[header_start - 1]):  # the issuer line above 关于印发…
         header_start -= 1
@@ -83,7 +95,7 @@ def _is_title_line(line: str) -> bool:
 
 
 def _is_header_line(line: str) -> bool:
-    return bool(DOC_NUMBER_RE.fullmatch(line) or ADDRESSEE_RE.match(line)
+    return bool(DOC_NUMBER_RE.fullmatch(line) or ADDRESSEE_RE.match(line) or FIELD_RE.match(line)
                 or (NOTICE_TITLE_RE.search(line) and _is_title_line(line.replace("《", "").replace("》", ""))))
 
 
@@ -108,15 +120,31 @@ class Metadata:
     repeals: list[Repeal] = dataclasses.field(default_factory=list)
 
 
+def split_notice(paras: list[str]) -> list[str]:
+    """Paragraphs with the notice sentence cut from the text run into it ("…印发给你们，请认真贯彻
+    落实。医药健康产业是…"): a reprint that lost its line breaks still has a notice and a body."""
+    for i, para in enumerate(paras):
+        if FIRST_SECTION_RE.match(fold(para)):
+            break
+        if (m := NOTICE_END_RE.search(fold(para))) and ISSUE_SENTENCE_RE.search(fold(para)) \
+                and para[m.end():].strip():
+            return [*paras[:i], para[: m.end()], para[m.end():].strip(), *paras[i + 1:]]
+    return paras
+
+
 def extract_metadata(paras: list[str], layout: Layout) -> Metadata:
     """Title, 文号, issuer, dates, period, region, validity and repeals of one source."""
     folded = [fold(p) for p in paras]  # matching runs on folded text, values keep their script
     header = paras[layout.header_start: layout.title_start]
-    title = "".join(paras[layout.title_start: layout.title_end]) or _quoted_title(header)
+    fields = _fields(header)
+    title = "".join(paras[layout.title_start: layout.title_end]) or fields.get("title") or _quoted_title(header)
     meta = Metadata(title=title)
-    number = next((m.group(0) for p in header if (m := DOC_NUMBER_RE.fullmatch(fold(p)))), None)
+    number = next((m.group(0) for p in header if (m := DOC_NUMBER_RE.fullmatch(fold(p)))), None) \
+        or fields.get("number")
     meta.number = re.sub(r"\s+", "", number) if number else None
     meta.issuer, meta.issue_date = _issuer_and_date(folded, layout)
+    meta.issuer = meta.issuer or fields.get("issuer")
+    meta.issue_date = meta.issue_date or fields.get("date")
     if (period := PERIOD_RE.search(fold(title))):
         meta.period_start, meta.period_end = int(period.group(1)), int(period.group(2))
     meta.level, meta.region = _region(meta.issuer, fold(title))
@@ -126,8 +154,39 @@ def extract_metadata(paras: list[str], layout: Layout) -> Metadata:
 
 
 def _quoted_title(header: list[str]) -> str:
-    m = QUOTED_TITLE_RE.search("".join(header))
-    return m.group(1) if m else ""
+    """The plan named in the notice sentence, else the first 《…》 of the header."""
+    text = "".join(header)
+    m = ISSUE_SENTENCE_RE.search(fold(text)) or QUOTED_TITLE_RE.search(text)
+    return text[m.start(1): m.end(1)] if m else ""
+
+
+def _fields(header: list[str]) -> dict:
+    """The labelled fields of a gateway page's header: title, number, date (成文 before 发布), issuer."""
+    found: dict = {}
+    for para in header:
+        m = FIELD_RE.match(fold(para))
+        if not m:
+            continue
+        label, value = re.sub(r"\s+", "", m.group(1)), para[m.start(2):].strip()
+        if label in ("标题", "文件名称", "名称"):
+            found.setdefault("title", value)
+        elif label in ("发文字号", "文号") and (number := DOC_NUMBER_RE.search(fold(value))):
+            found.setdefault("number", number.group(0))
+        elif label in ("发文机关", "发布机构", "发文单位") and value:
+            found.setdefault("issuer", fold(value))
+        elif label.endswith("日期") and (day := parse_date(value) or _iso_date(value)):
+            found.setdefault("published" if label == "发布日期" else "date", day)
+    if "date" not in found and "published" in found:  # signed on the day it was published
+        found["date"] = found["published"]
+    return found
+
+
+def _iso_date(text: str) -> dt.date | None:
+    m = ISO_DATE_RE.search(text)
+    try:
+        return dt.date(*map(int, m.groups())) if m else None
+    except ValueError:
+        return None
 
 
 def _issuer_and_date(folded: list[str], layout: Layout) -> tuple[str | None, dt.date | None]:

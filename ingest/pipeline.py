@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -19,10 +20,10 @@ from .clean import clean
 from .errors import IngestError
 from .facts import extract as extract_facts
 from .loaders import SUPPORTED, load_file
-from .metadata import Metadata, extract_metadata, find_layout
+from .metadata import Metadata, extract_metadata, find_layout, split_notice
 from .structure import Node, parse_structure, responsible_units, row_units, uses_comma_separator
-from .text import content_key, match_key
-from .types import Clause, Document
+from .text import content_key, fold, match_key, same_wording
+from .types import Clause, Conflict, Document, Reading
 
 
 @dataclasses.dataclass
@@ -37,6 +38,7 @@ class Source:
     truncated: bool
     key: str  # content_key of the whole text, for duplicate detection and hashing
     warnings: list[str]
+    name: str = ""  # what names the plan when no copy prints a title: its first heading
 
 
 @dataclasses.dataclass
@@ -75,6 +77,9 @@ def parse_source(path: Path, settings: Settings) -> Source:
     raw = load_file(path, settings)
     cleaned = clean(raw)
     layout = find_layout(cleaned.paragraphs)
+    if layout.title_start == layout.title_end:  # no title line: a reprint may run the notice into the text
+        cleaned.paragraphs = split_notice(cleaned.paragraphs)
+        layout = find_layout(cleaned.paragraphs)
     paras = cleaned.paragraphs[layout.header_start: layout.body_end]
     warnings = []
     if cleaned.dropped:
@@ -86,16 +91,38 @@ def parse_source(path: Path, settings: Settings) -> Source:
     if cleaned.truncated:
         warnings.append(f"{path}: text is truncated (a download-site notice ends it)")
     meta = extract_metadata(cleaned.paragraphs, layout)
-    if not meta.title:
-        warnings.append(f"{path}: no title found; citations will name the file")
-        meta.title = path.stem
     title = (layout.title_start - layout.header_start, layout.title_end - layout.header_start)
     nodes = parse_structure(paras, title)
     if len(nodes) > settings.max_records:
         raise IngestError(str(path), "too_large", f"file parses into {len(nodes):,} clauses and table rows, "
                           f"over the {settings.max_records:,} limit; split it or raise PLANQA_MAX_RECORDS")
+    if not any(n.kind != "notice" for n in nodes):
+        raise IngestError(str(path), "no_clauses", _nothing_found(paras, nodes))
+    name = meta.title or _first_heading(paras, nodes)
+    if not meta.title:
+        warnings.append(f"{path}: no title found; named by its first heading 《{name}》 until a copy with a title "
+                        "is added")
     return Source(str(path), meta, paras, nodes, title, cleaned.truncated,
-                  content_key("\n".join(paras)), warnings)
+                  content_key("\n".join(paras)), warnings, name)
+
+
+def _nothing_found(paras: list[str], nodes: list[Node]) -> str:
+    """Why a file yields no clause: what it holds instead, and what to do."""
+    headings = sum(bool(re.match(r"^(第[一二三四五六七八九十]+[章节部分]|[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十]+[)）])",
+                                 fold(p))) for p in paras)
+    found = f"{len(paras):,} paragraph(s)"
+    if headings:
+        found += f", {headings:,} of them heading(s) with no text under any"
+    if nodes:
+        found += " and an issuing notice only"
+    return (f"file yields no clause to index (found {found}); nothing was added. Check that it is the plan "
+            "itself, not a table of contents or a cover page")
+
+
+def _first_heading(paras: list[str], nodes: list[Node]) -> str:
+    """The heading of the first section, else the start of the first paragraph."""
+    heading = next((n.heading for n in nodes if n.heading), "")
+    return heading or re.split(r"[，。；,;]", paras[0])[0][:30]
 
 
 def ingest_paths(paths: Iterable[Path], settings: Settings | None = None,
@@ -113,19 +140,25 @@ def ingest_paths(paths: Iterable[Path], settings: Settings | None = None,
 
 
 def assemble(sources: list[Source], settings: Settings, errors: list[IngestError] | None = None) -> IngestResult:
-    """Merge duplicate sources and build the documents and clause records."""
+    """Merge the copies of each plan and build the documents and clause records.
+
+    The sources come in the order they were indexed: the first copy of a plan is its official
+    one, whose reading of a clause answers use when copies disagree."""
     periods = [(s.meta.period_start, s.meta.period_end) if s.meta.period_start else None for s in sources]
-    groups = dedup.group_duplicates([dedup.shingles(s.key) for s in sources], periods)
+    groups = dedup.group_duplicates([dedup.shingles(s.key) for s in sources], periods,
+                                    [match_key(s.meta.title) for s in sources])
     documents, clauses, merges = [], [], []
     warnings = [w for s in sources for w in s.warnings]
     for group in groups:
         members = [sources[i] for i in group]
         canonical = _with_header(max(members, key=lambda s: (not s.truncated, len(s.key))), members)
         doc = _document(canonical, members)
-        documents.append(doc)
-        clauses.extend(_clauses(doc, canonical, settings.chunk_chars))
+        records = _clauses(doc, canonical, settings.chunk_chars)
         if len(members) > 1:
+            records = _union(doc, canonical, members, records, settings.chunk_chars)
             merges.append(Merge(doc.doc_id, canonical.path, [m.path for m in members if m.path != canonical.path]))
+        documents.append(doc)
+        clauses.extend(records)
     _link_repeals(documents)
     return IngestResult(documents, clauses, merges, warnings, list(errors or []))
 
@@ -139,11 +172,12 @@ def doc_id_for(meta: Metadata) -> str:
 def _document(canonical: Source, members: list[Source]) -> Document:
     """The canonical source's metadata, with fields it lacks filled from the other copies."""
     merged = dataclasses.replace(canonical.meta)
-    for other in members:
+    for other in sorted(members, key=lambda m: not m.meta.title):  # a copy that prints a title first
         for field in dataclasses.fields(Metadata):
             if not getattr(merged, field.name) and getattr(other.meta, field.name):
                 setattr(merged, field.name, getattr(other.meta, field.name))
     sources = list(dict.fromkeys(m.path for m in members))
+    merged.title = merged.title or canonical.name
     return Document(doc_id=doc_id_for(merged), sources=sources, truncated=canonical.truncated,
                     content_hash=hashlib.sha256(canonical.key.encode()).hexdigest(),
                     text="\n".join(canonical.paragraphs), **dataclasses.asdict(merged) | {
@@ -151,14 +185,17 @@ def _document(canonical: Source, members: list[Source]) -> Document:
 
 
 def _with_header(canonical: Source, members: list[Source]) -> Source:
-    """The canonical text, with the official header (印发 notice) of a copy that has one
-    when the canonical copy (say, a news reprint) lost it."""
-    donor = next((m for m in members if m.title[0] > 0), None)
-    if canonical.title[0] > 0 or donor is None:
+    """The canonical text, with the official header (文号, 印发 notice) of a copy that has one
+    when the canonical copy (say, a news reprint) lost it or kept only the notice sentence."""
+    headed = [m for m in members if m.title[0] > 0]
+    donor = next((m for m in headed if m.meta.number), headed[0] if headed else None)
+    if donor is None or donor is canonical or canonical.title[0] > 0 and (canonical.meta.number or not donor.meta.number):
         return canonical
     header = donor.paragraphs[: donor.title[0]]
-    paras = header + canonical.paragraphs
-    title = (len(header), len(header) + canonical.title[1])
+    known = content_key("".join(header))
+    header += [p for p in canonical.paragraphs[: canonical.title[0]] if content_key(p) not in known]
+    paras = header + canonical.paragraphs[canonical.title[0]:]
+    title = (len(header), len(header) + canonical.title[1] - canonical.title[0])
     return dataclasses.replace(canonical, paragraphs=paras, nodes=parse_structure(paras, title), title=title)
 
 
@@ -186,8 +223,103 @@ def _clauses(doc: Document, source: Source, chunk_chars: int) -> list[Clause]:
                 heading_path=node.heading_path, text=piece,
                 span=(start + at, start + at + len(piece)) if node.text is None else (start, end),
                 agencies=agencies, chunk=k, chunks=len(pieces), table=node.table,
-                facts=extract_facts(piece, node.table, node.heading, doc.period_end)))
+                facts=extract_facts(piece, node.table, node.heading, doc.period_end), sources=[source.path]))
     return records
+
+
+def _union(doc: Document, canonical: Source, members: list[Source], records: list[Clause],
+           chunk_chars: int) -> list[Clause]:
+    """The clauses of every copy of one plan: the canonical copy's, each marked with the copies that
+    print it, plus the clauses only another copy has, in the place that copy gives them.
+
+    Where copies disagree on a clause, ``doc.conflicts`` records every reading with its sources and
+    the records carry the reading of the earliest copy (the official one). A copy that stops
+    inside its last clause carries that clause, not a rival reading. Text taken from another copy
+    is appended to ``doc.text``, so every span stays valid."""
+    merged, order = _by_clause(records), []
+    order = list(merged)
+    rivals: dict[tuple[str, int], list[tuple[Reading, list[Clause]]]] = {}
+    for member in members:
+        if member is canonical:
+            continue
+        theirs = _by_clause(_clauses(dataclasses.replace(doc, text="\n".join(member.paragraphs)), member,
+                                     chunk_chars))
+        anchor = -1
+        for n, (key, group) in enumerate(theirs.items()):
+            if key not in merged:
+                anchor += 1
+                order.insert(anchor, key)
+                merged[key] = _graft(doc, group)
+                continue
+            anchor = order.index(key)
+            mine, other = _key_text(merged[key]), _key_text(group)
+            ends = n == len(theirs) - 1
+            if group[0].kind == "notice" or ends and mine.startswith(other):
+                _carry(merged[key], [member.path])
+            elif key in rivals:
+                _rival(rivals, key, merged[key], group)
+            elif _agree(merged[key], group):
+                _carry(merged[key], [member.path])
+            elif key == order[-1] and other.startswith(mine) and key not in rivals:  # the canonical copy stops early
+                merged[key] = _graft(doc, group, merged[key][0].sources + group[0].sources)
+            else:
+                _rival(rivals, key, merged[key], group)
+    rank = {m.path: k for k, m in enumerate(members)}
+    for key, readings in rivals.items():
+        official, reading, group = min(((min(rank[s] for s in r.sources), r, g) for r, g in readings),
+                                       key=lambda x: x[0])
+        merged[key] = _graft(doc, group, reading.sources) if group is not merged[key] else group
+        _carry(merged[key], reading.sources)
+        doc.conflicts.append(Conflict(key[0], members[official].path, [r for r, _ in readings]))
+    return [r for key in order for r in merged[key]]
+
+
+def _by_clause(records: list[Clause]) -> dict[tuple[str, int], list[Clause]]:
+    """Records grouped by clause (the chunks of one clause together), keyed by path and the
+    how-many-th clause of that path it is (a path may repeat, e.g. in two annexes)."""
+    groups: dict[tuple[str, int], list[Clause]] = {}
+    seen: dict[str, int] = {}
+    for record in records:
+        if record.chunk == 0:
+            seen[record.path] = seen.get(record.path, -1) + 1
+        groups.setdefault((record.path, seen[record.path]), []).append(record)
+    return groups
+
+
+def _key_text(group: list[Clause]) -> str:
+    return content_key("".join(r.text for r in group))
+
+
+def _agree(a: list[Clause], b: list[Clause]) -> bool:
+    return same_wording("".join(r.text for r in a), "".join(r.text for r in b))
+
+
+def _carry(group: list[Clause], sources: list[str]) -> None:
+    """Mark the chunks of one clause as printed by ``sources`` too."""
+    merged = list(dict.fromkeys(group[0].sources + sources))
+    for record in group:
+        record.sources = merged
+
+
+def _graft(doc: Document, group: list[Clause], sources: list[str] | None = None) -> list[Clause]:
+    """Another copy's records of one clause, their text appended to ``doc.text`` and spans moved there."""
+    start = min(r.span[0] for r in group)
+    shift = len(doc.text) + 1 - start
+    doc.text += "\n" + "".join(dict.fromkeys(r.text for r in group))
+    for record in group:
+        record.span = (record.span[0] + shift, record.span[1] + shift)
+    _carry(group, sources or group[0].sources)
+    return group
+
+
+def _rival(rivals: dict, key: tuple[str, int], mine: list[Clause], group: list[Clause]) -> None:
+    """Record ``group`` as a reading of clause ``key`` that disagrees with the one merged so far."""
+    readings = rivals.setdefault(key, [(Reading("".join(r.text for r in mine), list(mine[0].sources)), mine)])
+    for reading, _ in readings:
+        if same_wording(reading.text, "".join(r.text for r in group)):
+            reading.sources.extend(s for s in group[0].sources if s not in reading.sources)
+            return
+    readings.append((Reading("".join(r.text for r in group), list(group[0].sources)), group))
 
 
 def _split(text: str, chunk_chars: int) -> list[tuple[str, int]]:

@@ -50,6 +50,31 @@ def content_key(text: str) -> str:
     return re.sub(rf"[\W_{CJK_PUNCT}]+", "", match_key(text))
 
 
+@functools.lru_cache(maxsize=4)
+def _converter(config: str):
+    import opencc
+
+    return opencc.OpenCC(config)
+
+
+def same_wording(a: str, b: str) -> bool:
+    """Whether two copies of a text say the same thing: equal ``content_key``, or differing only in
+    characters that are script variants of each other (着/著 after a Traditional round trip).
+    A changed figure, word or an added sentence is a different wording."""
+    a, b = content_key(a), content_key(b)
+    if a == b:
+        return True
+    if len(a) != len(b):
+        return False
+    return all(x == y or _variants(x, y) for x, y in zip(a, b))
+
+
+@functools.lru_cache(maxsize=4096)
+def _variants(x: str, y: str) -> bool:
+    configs = ("s2t", "s2tw", "s2hk", "t2s", "tw2s", "hk2s")
+    return any(_converter(c).convert(x) == y or _converter(c).convert(y) == x for c in configs)
+
+
 def width(text: str) -> int:
     """Display width in columns; ambiguous-width characters count double, as in CJK layout."""
     return sum(2 if unicodedata.east_asian_width(c) in "WFA" else 1 for c in text)

@@ -19,6 +19,27 @@ class Repeal:
 
 
 @dataclasses.dataclass
+class Reading:
+    """One wording of a clause, and the source files that print it."""
+
+    text: str
+    sources: list[str]
+
+
+@dataclasses.dataclass
+class Conflict:
+    """Copies of one plan that disagree on a clause: every reading, and the one answers use."""
+
+    path: str
+    official: str                      # the source whose reading the records carry
+    readings: list[Reading]
+
+    def reading(self, source: str) -> Reading | None:
+        """The reading ``source`` prints, if it prints this clause."""
+        return next((r for r in self.readings if source in r.sources), None)
+
+
+@dataclasses.dataclass
 class Document:
     """A canonical plan document with its metadata and provenance."""
 
@@ -35,7 +56,8 @@ class Document:
     valid_until: dt.date | None = None
     repeals: list[Repeal] = dataclasses.field(default_factory=list)
     repealed_by: list[str] = dataclasses.field(default_factory=list)  # doc_ids in the corpus
-    sources: list[str] = dataclasses.field(default_factory=list)
+    sources: list[str] = dataclasses.field(default_factory=list)  # the official one first
+    conflicts: list[Conflict] = dataclasses.field(default_factory=list)  # copies that disagree
     truncated: bool = False            # the canonical source itself ends early
     content_hash: str = ""
     text: str = ""                     # cleaned text; clause spans index into it
@@ -64,6 +86,8 @@ class Document:
             if data.get(key):
                 data[key] = dt.date.fromisoformat(data[key])
         data["repeals"] = [Repeal(**r) for r in data.get("repeals", [])]
+        data["conflicts"] = [Conflict(c["path"], c["official"], [Reading(**r) for r in c["readings"]])
+                             for c in data.get("conflicts", [])]
         return cls(**data)
 
 
@@ -109,6 +133,7 @@ class Clause:
     chunks: int = 1
     table: dict[str, Any] | None = None  # for table rows: caption, columns, cells
     facts: list[Fact] = dataclasses.field(default_factory=list)  # its figures, bound to indicators
+    sources: list[str] = dataclasses.field(default_factory=list)  # the copies that print it
 
     def citation(self) -> str:
         """《title》path, the form every answer cites."""
