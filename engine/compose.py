@@ -12,7 +12,7 @@ from ingest.text import fold
 from ingest.text import cn_int
 from ingest.types import Clause, Document, Fact
 
-from . import figures
+from . import claims, figures
 from .analysis import FIGURE_UNITS, Question, evidence_pattern
 from .decompose import asks
 from .evidence import content_tokens, has_figure, overlap, sentences, trim
@@ -99,6 +99,11 @@ def extractive(engine, q: Question, filters: Filters, docs: list[Document] = ())
         return _table_rows(engine, q, clause, hits)
     piece, sentence = _with_complement(engine, q, clause, sentence, score, ranked, want_number)
     draft = Draft("figure" if want_number else "clause", contexts=[h.clause for h in hits])
+    judged = claims.stated_otherwise(engine, q, clause, sentence) if not q.figures and knowledge().has(
+        "premise", q.low) else None
+    if judged:  # "是区发改委负责解释的吧", "是按月做的吧": the verdict first
+        draft.verdicts.append(judged[0])
+        draft.sentences.append((judged[1], [(clause, sentence)]))
     draft.sentences.extend(leads)
     lang = "en" if en else "zh"
     draft.sentences.append((knowledge().say("according", lang, ref=_ref(clause, en), piece=piece), [(clause, sentence)]))
@@ -206,6 +211,11 @@ def premise_verdict(engine, q: Question, hits, docs: list[Document], filters: Fi
         draft.sentences.append((knowledge().say(key, lang, indicator=fact.indicator, value=fact.stated(), asserted=said),
                                 [(clause, fact.text)]))
         _quote_fact(engine, q, draft, match, lang)
+        other = next((f for f in clause.facts if key == "premise_wrong" and f.value == claim.value
+                      and figures.same_unit(f.unit, claim.unit) and f.indicator != fact.indicator), None)
+        if other:  # "创新药的目标是75个吗": 75个 is the clause's figure for something else
+            draft.sentences.append((knowledge().say("premise_value_is", lang, asserted=said, text=other.text),
+                                    [(clause, other.text)]))
     return draft
 
 

@@ -21,7 +21,7 @@ from ingest.text import fold
 from ingest.types import Clause, Document
 from settings import REPO, Settings
 
-from . import compose, dates, followup
+from . import claims, compose, dates, followup
 from .agencies import BODY_SUFFIX, AgencyDirectory
 from .analysis import PERIOD_RE, Question, analyse
 from .analysis import language as analyse_language
@@ -231,6 +231,10 @@ class Engine:
         return chinese_terms(text, self._pinyin_regions)
 
     def _build(self, q: Question, filters: Filters, docs: list[Document]) -> compose.Draft:
+        dated = claims.issued(self, q, docs)
+        if dated:  # "X是2022年印发的吧"
+            verdict, sentence, cites = dated
+            return compose.Draft("time", [(sentence, cites)], verdicts=[verdict])
         correction = compose.embedded_premise(self, q, filters, docs)
         if correction:
             return correction
@@ -292,7 +296,8 @@ class Engine:
                            key=len, reverse=True):
             unnamed = unnamed.replace(span, "，")
         for place in compose.places(unnamed):
-            if place not in self._corpus_text:
+            # 经开区 abbreviates 经济技术开发区: its characters in order, a few apart
+            if not claims.abbreviates(place, self._corpus_text):
                 return f"{place} is not covered by any plan in the corpus"
         for place in compose.places(unnamed, min_freq=0):  # "X的…计划", "X那边自己的计划": X's own plan
             if re.search(re.escape(place) + rf"(?!政府)(那边|那里|这边)?(自己|本身|区级|区里)?[^，,。：:；;？?]{{0,16}}({plan_words})",

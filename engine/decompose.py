@@ -61,7 +61,9 @@ def parts(question: str, names_plan=None) -> list[str]:
 def _tag(text: str) -> str | None:
     """The tag question a text ends with ("对吧"; the whole text when it is no more than that)."""
     m = re.search(rf"(?:{knowledge().pattern('tag_question').pattern})\s*[？?]?\s*$", text, re.I)
-    return m and (text.strip() if len(text.strip()) <= TAG_MAX else m.group(0))
+    if not m or len(m.group(0).strip("？? ")) < 2:  # a final particle (…指标吧) is no tag of its own
+        return None
+    return text.strip() if len(text.strip()) <= TAG_MAX else m.group(0)
 
 
 def _segments(text: str) -> list[str]:

@@ -68,6 +68,8 @@ class Knowledge:
                     raise KnowledgeError(f"templates.json {lang}.{key}: {exc}") from exc
         if not all(isinstance(v, list) for k, v in self.lexicon.get("word_variants", {}).items() if not k.startswith("_")):
             raise KnowledgeError("lexicon.json word_variants maps a plan's word to a list of everyday variants")
+        if not all(isinstance(g, list) and len(g) >= 2 and all(isinstance(w, str) for w in g) for g in self.contrasts):
+            raise KnowledgeError("lexicon.json contrasts must be lists of two or more words")
         if not all(isinstance(g, list) and len(g) >= 2 for g in self.agency_groups):
             raise KnowledgeError("agency_aliases.json groups must be lists of two or more names")
 
@@ -89,6 +91,11 @@ class Knowledge:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise KnowledgeError(f"lexicon.json {dotted} must be a list of strings")
         return value
+
+    @functools.cached_property
+    def contrasts(self) -> list[list[str]]:
+        """Sets of words plans use as alternatives to one another (按月 / 按季度)."""
+        return self.lexicon.get("contrasts", [])
 
     @functools.cached_property
     def variants(self) -> list[tuple[str, str]]:

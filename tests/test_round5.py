@@ -97,3 +97,28 @@ def test_an_indefinite_count_is_no_question_of_number():
     from engine.analysis import analyse
 
     assert analyse("同一个项目能不能同时拿好几项同类补贴？").kind != "figure"
+
+
+@pytest.mark.parametrize("question, verdict, stated", [
+    ("21版是2022年印发的吧？", "不对", "2021年7月8日"),                               # the year a plan was issued
+    ("21版是2021年印发的吧", "对", "2021年7月8日"),
+    ("昌平那个新计划是区发改委负责解释的吧", "不对", "北京未来科学城管理委员会"),     # the body the text names
+    ("18版说在经开区建千升规模的生物药中试平台是吧", "不对", "海淀区、昌平区"),        # the place the text names
+])
+def test_a_claim_that_is_no_figure_gets_a_verdict_from_the_clause_on_the_matter(engine, question, verdict, stated):
+    answer = engine.ask(question)
+    assert answer.text.startswith(verdict) and stated in answer.text, answer.text
+
+
+@pytest.mark.parametrize("question, stated, asserted", [
+    ("评估结果是报市人大的吧", "市政府", "市人大"),
+    ("产业运行监测是统计局按月做的吧", "按季度", "按月"),
+])
+def test_a_word_the_plan_uses_another_of_is_corrected(city_engine, question, stated, asserted):
+    answer = city_engine.ask(question)
+    assert answer.text.startswith("不对") and f"“{stated}”，不是“{asserted}”" in answer.text, answer.text
+
+
+def test_a_wrong_figure_that_the_clause_binds_to_something_else_is_said_to_be_so(engine):
+    answer = engine.ask("21版创新药提交上市申请的目标是75个吗")
+    assert "15个" in answer.text and "创新医疗器械提交上市申请达到75个" in answer.text, answer.text

@@ -1,0 +1,79 @@
+"""Claims that are not figures, judged against what the plans state: the year a plan was
+issued ("21版是2022年印发的吧"), the body a text names for a duty ("是区发改委负责解释的吧" of
+"由某管理委员会负责解释"), and a word of a set the plans use as alternatives ("按月" where the
+plan says 按季度, "预期性" where it says 约束性: lexicon ``contrasts``). A claim is judged only
+against the clause that states the matter; where that clause says nothing of the kind, no
+verdict is given.
+"""
+from __future__ import annotations
+
+import re
+
+from ingest.text import fold
+from ingest.types import Clause, Document
+
+from . import compose
+from .knowledge import knowledge
+
+ISSUED_RE = re.compile(r"((?:19|20)\d{2})\s*年(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*[日号])?\s*(?:印发|发布|出台|发的|出的|下发)")
+# "由X负责解释", "办公室设在X", "X牵头": a body the text names for a duty
+DUTY_BODY_RE = re.compile(r"(?:由|设在)([\u4e00-\u9fff（）()]{2,30}?(?:委员会|管委会|政府|局|委|办公室|办))"
+                          r"(?:[（(][^）)]{1,30}[）)])?(?:负责|牵头|会同|组织|，|。|,)")
+
+
+def issued(engine, q, docs: list[Document]) -> tuple[str, str, list] | None:
+    """(verdict, sentence, cites) for "X是某年印发的" of the one plan in scope."""
+    m = ISSUED_RE.search(q.folded)
+    if not (m and len(docs) == 1 and docs[0].issue_date and knowledge().has("premise", q.low)):
+        return None
+    doc = docs[0]
+    notice = next(iter(engine.index.records(doc_ids={doc.doc_id}, kind="notice")), None)
+    date = f"{doc.issue_date.year}年{doc.issue_date.month}月{doc.issue_date.day}日"
+    right = int(m.group(1)) == doc.issue_date.year
+    lang = "en" if q.lang == "en" else "zh"
+    sentence = knowledge().say("issued_right" if right else "issued_wrong", lang, title=f"《{doc.title}》",
+                               date=date, asserted=f"{m.group(1)}年")
+    return ("right" if right else "wrong"), sentence, ([(notice, date)] if notice else [])
+
+
+def stated_otherwise(engine, q, clause: Clause, sentence: str) -> tuple[str, str] | None:
+    """(verdict, sentence) for a claim about ``clause`` that is not a figure: the body the text
+    names for the duty, or a word of a contrast set."""
+    lang = "en" if q.lang == "en" else "zh"
+    text = fold(clause.text)
+    bodies = [b for b in dict.fromkeys(DUTY_BODY_RE.findall(fold(sentence)) or DUTY_BODY_RE.findall(text))]
+    if bodies and knowledge().has("agency_claim", q.low):
+        claimed = _claimed_bodies(engine, q)
+        if claimed:
+            named = {n for b in bodies for n in engine.agencies.family(b)} | set(bodies)
+            if any(c in named or any(c in b or b in c for b in bodies) for c in claimed):
+                return "right", knowledge().say("text_right", lang, said="、".join(claimed))
+            pair = knowledge().say("text_pair", lang, stated="、".join(bodies), asserted="、".join(claimed))
+            return "wrong", knowledge().say("text_wrong_all", lang, pairs=pair)
+    pairs = []
+    claimed_places = compose.places(fold(engine.plans.strip(q.text)), min_freq=0)
+    stated_places = compose.places(fold(sentence), min_freq=0)
+    if claimed_places and stated_places and not any(abbreviates(c, p) for c in claimed_places for p in stated_places):
+        pairs.append(knowledge().say("text_pair", lang, stated="、".join(stated_places), asserted="、".join(claimed_places)))
+    for group in knowledge().contrasts:
+        asserted = [w for w in group if w in q.folded and w not in text]
+        stated = [w for w in group if w in text and w not in q.folded]
+        if asserted and stated:
+            pairs.append(knowledge().say("text_pair", lang, stated="、".join(stated), asserted="、".join(asserted)))
+    return ("wrong", knowledge().say("text_wrong_all", lang, pairs="；".join(pairs))) if pairs else None
+
+
+def abbreviates(short: str, name: str) -> bool:
+    """Whether ``short`` is ``name`` or its characters in order, a few apart (经开区 of 经济技术开发区)."""
+    return bool(re.search(".{0,4}".join(map(re.escape, short)), name)) or short in name or name in short
+
+
+def _claimed_bodies(engine, q) -> list[str]:
+    """The bodies a claim names, as typed: directory names and their short forms, else any
+    word ending in a body suffix before the duty ("区发改委负责…")."""
+    names, asked = engine.agencies.resolve(q.folded)
+    if asked:
+        return list(asked)
+    if names:
+        return names
+    return re.findall(r"([\u4e00-\u9fff]{1,12}?(?:委员会|管委会|政府|局|委|办))(?=负责|牵头|来|管|设)", q.folded)[:2]
