@@ -20,6 +20,9 @@ from .knowledge import knowledge
 
 Cites = list[tuple[Clause, str]]
 GOAL_BONUS = 3.0  # a question about targets prefers the goals sections
+FOLLOW_BONUS = 1.0  # a sentence of the clause the previous part cited: one shared word's worth
+# "哪两个平台", "什么基地": the noun a list question asks for, which the answer must name
+ASKED_NOUN_RE = re.compile(r"(?:哪|什么|啥)(?:些|(?:[一二两三四五六七八九十几]|\d{1,2})?(?:个|种|类|项|家|条|所|批))?([\u4e00-\u9fff]{2})(?:$|[？?，,。]|呢|吗)")
 HEADING_MATCH = 0.8  # share of a heading's bigrams a question must contain to name that clause
 OFFER_MAX = 420  # an eligibility line longer than this keeps fewer sentences
 QUANTITY_RANK = 0.6  # evidence stating the asked amount may rank this far below the best
@@ -95,9 +98,17 @@ def extractive(engine, q: Question, filters: Filters, docs: list[Document] = ())
         if not stating:  # "母基金规模多大" of a clause that names the fund and no amount
             return Draft.refuse("asks for a number, and the best evidence states none")
         clause, sentence, score = stating
+    noun = ASKED_NOUN_RE.search(q.folded)
+    if noun and noun.group(1) not in fold(sentence):  # "提到了哪两个平台": a sentence that names 平台
+        same = clause.clause_id.split("#")[0]
+        clause, sentence, score = next(((c, s, sc) for c, s, sc in ranked if c.clause_id.split("#")[0] == same
+                                        and noun.group(1) in fold(s)), (clause, sentence, score))
     if clause.table and knowledge().has("list_ask", q.low):
         return _table_rows(engine, q, clause, hits)
+    whole = sentence
     piece, sentence = _with_complement(engine, q, clause, sentence, score, ranked, want_number)
+    if noun and noun.group(1) not in fold(piece) and noun.group(1) in fold(whole):
+        piece = sentence = whole  # trimmed to the words it shares, it lost what is asked for
     draft = Draft("figure" if want_number else "clause", contexts=[h.clause for h in hits])
     judged = claims.stated_otherwise(engine, q, clause, sentence) if not q.figures and knowledge().has(
         "premise", q.low) else None
@@ -125,7 +136,7 @@ def _fact_lead(engine, q: Question, hits, docs: list[Document]) -> list:
     pool = engine.index.records(doc_ids=in_scope)
     year = next((y for y in reversed(q.years) if not any(y in period for period in q.periods)), None)
     match = figures.asked(pool, fold(engine.plans.strip(q.folded)), [q.folded] + engine.phrases(q), year,
-                          lambda f: _fits(q, f), q.figures)
+                          lambda f: _fits(q, f), q.figures, q.follows)
     if match:
         found = [match]
     else:
@@ -291,7 +302,8 @@ def _table_rows(engine, q: Question, row: Clause, hits) -> Draft:
 
 def _rank_sentences(engine, q: Question, hits: list, want_number: bool):
     """(clause, sentence, score) best first. Sentences score by the question words they share,
-    less a little for clauses neither retriever put near the top; English questions with no
+    less a little for clauses neither retriever put near the top, plus a little in the clause
+    the message is already on (the part before cited it); English questions with no
     bridged terms are ranked by the dense model."""
     clauses = [h.clause for h in hits]
     if q.lang == "en" and not engine.question_tokens(q):
@@ -313,7 +325,8 @@ def _rank_sentences(engine, q: Question, hits: list, want_number: bool):
             score = overlap(tokens, sentence) + (2.0 if want_number and has_figure(sentence) else 0.0)
             score += sum(min(len(p), 4) for p in phrases if p in fold(sentence))
             score += GOAL_BONUS if in_goals and has_figure(sentence) else 0.0
-            ranked.append((hit.clause, sentence, score - 0.5 * (best_rank - 1)))
+            on = hit.clause.clause_id.split("#")[0] in q.follows and score > 0  # the clause the message is on
+            ranked.append((hit.clause, sentence, score - 0.5 * (best_rank - 1) + (FOLLOW_BONUS if on else 0.0)))
     return sorted(ranked, key=lambda r: -r[2])
 
 

@@ -141,10 +141,17 @@ def _elliptic(item: str) -> bool:
 
 
 def borrow_predicate(item: str, previous: str) -> str:
-    """'B呢？' after 'A是多少？' → 'B是多少？'."""
+    """'B呢？' after 'A是多少？' → 'B是多少？'; after a question whose A ends like B ("三类器械
+    首次拿证奖多少" → "二类呢"), B takes A's place in it: "二类器械首次拿证奖多少"."""
     subject = re.sub(r"^(那|那么|还有|另外|and|what about|how about)\s*|呢?[？?]?$", "", item.strip(), flags=re.I)
+    if not subject:
+        return item
+    at = previous.find(subject[-1]) if len(subject) >= 2 and not subject.isascii() else -1
+    start = at - len(subject) + 1
+    if start >= 0 and previous[start:at + 1] != subject and re.fullmatch(r"[\u4e00-\u9fff\d]+", previous[start:at + 1]):
+        return previous[:start] + subject + previous[at + 1:]
     m = PREDICATE_RE.search(previous)
-    return subject + (previous[m.start():] if m else "") if subject else item
+    return subject + (previous[m.start():] if m else "")
 
 
 def _names_scope(item: str) -> bool:

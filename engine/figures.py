@@ -142,7 +142,7 @@ def best(clauses: list[Clause], phrases: list[str], unit: str | None = None,
 
 
 def asked(clauses: list[Clause], question: str, phrases: list[str], year: int | None = None,
-          fits=None, described: list[tuple[str, str]] = ()) -> Match | None:
+          fits=None, described: list[tuple[str, str]] = (), follows: frozenset[str] = frozenset()) -> Match | None:
     """The fact a figure question asks for, or None when no indicator is named well enough:
     named by the whole question (LEAD_MIN), or holding, in order, the characters of the words
     next to its asking word (FOCUS_MIN): "其中物流航线又是多少" asks for 物流航线, not 航线, and
@@ -161,7 +161,8 @@ def asked(clauses: list[Clause], question: str, phrases: list[str], year: int | 
                        if v != fact.value)
             if whole < LEAD_MIN and near < FOCUS_MIN and not (same and whole >= LOOSE_INDICATOR):
                 continue
-            score = whole + near + (DESCRIBED_BONUS if same else 0.0)
+            score = whole + near + (DESCRIBED_BONUS if same else 0.0) + (
+                CONTINUITY_BONUS if clause.clause_id.split("#")[0] in follows else 0.0)
             if found is None or score > found.score:
                 found = Match(fact, clause, score)
     return prose_of(found, clauses) if found and found.clause.table else found

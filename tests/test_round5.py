@@ -122,3 +122,25 @@ def test_a_word_the_plan_uses_another_of_is_corrected(city_engine, question, sta
 def test_a_wrong_figure_that_the_clause_binds_to_something_else_is_said_to_be_so(engine):
     answer = engine.ask("21版创新药提交上市申请的目标是75个吗")
     assert "15个" in answer.text and "创新医疗器械提交上市申请达到75个" in answer.text, answer.text
+
+
+def test_a_part_stays_in_the_clause_the_message_is_on(engine):
+    answer = engine.ask("昌平那版器械这块 高端诊断设备要布局哪几类？要推进建哪些基地")
+    assert "超声、影像、内窥镜" in answer.text and "凝血器械研发生产基地" in answer.text, answer.text
+
+
+def test_the_answer_names_the_thing_a_list_question_asks_for(engine):
+    """Trimmed to the words it shares with the question, the sentence kept only 提高通关效率。"""
+    answer = engine.ask("18版优化园区服务那条 提高通关效率提到了哪两个平台")
+    assert "生物试剂出入境集中监管平台" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("item, previous, expected", [
+    ("二类呢", "三类器械首次拿证奖多少", "二类器械首次拿证奖多少"),   # B takes the place of the A it parallels
+    ("海淀区呢", "昌平区建了几个", "海淀区建了几个"),
+    ("那通州呢", "昌平的目标是多少", "通州是多少"),                    # nothing parallel: the predicate
+])
+def test_an_elliptic_part_takes_the_place_of_what_it_parallels(item, previous, expected):
+    from engine.decompose import borrow_predicate
+
+    assert borrow_predicate(item, previous) == expected
