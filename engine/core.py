@@ -346,8 +346,9 @@ class Engine:
 
     def question_tokens(self, q: Question) -> set[str]:
         """Content tokens of the question (English: of its Chinese terms), without the words
-        every plan's title shares."""
-        return content_tokens(self._bridge(q.text) if q.lang == "en" else q.folded, self.stopwords)
+        every plan's title shares and the names of plans."""
+        text = self._bridge(q.text) if q.lang == "en" else fold(self.plans.strip(q.folded))
+        return content_tokens(text, self.stopwords)  # the plans it names are its scope, not its words
 
     def pick(self, q: Question, clause: Clause, want_number: bool) -> tuple[str, float]:
         """Best sentence of ``clause`` for ``q``."""
