@@ -23,6 +23,7 @@ GOAL_BONUS = 3.0  # a question about targets prefers the goals sections
 FOLLOW_BONUS = 1.0  # a sentence of the clause the previous part cited: one shared word's worth
 # "哪两个平台", "什么基地": the noun a list question asks for, which the answer must name
 ASKED_NOUN_RE = re.compile(r"(?:哪|什么|啥)(?:些|(?:[一二两三四五六七八九十几]|\d{1,2})?(?:个|种|类|项|家|条|所|批))?([\u4e00-\u9fff]{2})(?:$|[？?，,。]|呢|吗)")
+UNIT_LIST_RE = re.compile(r"(责任|牵头|配合)(单位|部门)")  # what a plan's task lists name
 HEADING_MATCH = 0.8  # share of a heading's bigrams a question must contain to name that clause
 OFFER_MAX = 420  # an eligibility line longer than this keeps fewer sentences
 QUANTITY_RANK = 0.6  # evidence stating the asked amount may rank this far below the best
@@ -341,6 +342,9 @@ def task_agencies(engine, q: Question, filters: Filters, names: list[str] = (),
                   asked: dict[str, list[str]] | None = None) -> Draft:
     """Task → all its 责任单位, from the parsed list of the task the question names (by number,
     path or heading) or describes; a claim about an agency gets its verdict first."""
+    scoped = {d.doc_id for d in engine.allowed(filters)}
+    if UNIT_LIST_RE.search(q.folded) and not any(c.agencies for c in engine.index.records(doc_ids=scoped)):
+        return Draft.refuse("the plans asked about list no 责任单位 for their tasks")
     hits = engine.search(q.text, filters)
     named = _named_clauses(engine, q, filters, hits)
     tasks = [c for c in named if c.agencies] or [h.clause for h in hits[:5] if h.clause.agencies]

@@ -96,6 +96,8 @@ class Engine:
     def _answer(self, q: Question, filters: Filters, docs: list[Document]) -> compose.Draft:
         """The draft for one atomic question within the plans it names; a question that names
         several plans (or compares the ones it names) is answered for each plan in turn."""
+        if not q.periods and (repeal := self._repealed(q, filters)):  # "之前那个倍增计划还有效吗"
+            return repeal
         reason = self._refusal_reason(q, docs)
         if reason and reason.startswith(NO_PERIOD):
             return self._misdated(q, filters) or self._repealed(q, filters) or compose.Draft.refuse(reason)
@@ -137,11 +139,21 @@ class Engine:
         repeal, cited to the plan that declares it."""
         if q.kind != "time":
             return None
-        start, end = q.periods[0]
         repealing = [d for d in self.allowed(filters) if any(
-            (start, end) in analyse(r.title or "").periods for r in d.repeals)]
+            q.periods and q.periods[0] in analyse(r.title or "").periods or self._title_word(r.title) in q.folded
+            for r in d.repeals)]
         draft = dates.time_answer(self, q, repealing) if repealing else None
         return draft if draft and not draft.refusal else None
+
+    def _title_word(self, title: str | None) -> str:
+        """A word of a repealed plan's title that no indexed plan's title has ("倍增" of
+        《…倍增行动计划》): how people name a plan that is not in the corpus."""
+        from index.lexical import _jieba
+
+        indexed = "".join(fold(d.title) for d in self.index.documents.values())
+        words = [w for w in _jieba().lcut(fold(title or "")) if len(w) >= 2 and w not in indexed
+                 and not re.search(r"\d", w)]
+        return max(words, key=len) if words else "\0"  # "\0" is in no question
 
     def _per_plan(self, q: Question, docs: list[Document]) -> compose.Draft:
         """One answer per plan, under the plan's name: a comparison is the same question asked

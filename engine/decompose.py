@@ -28,7 +28,7 @@ def parts(question: str, names_plan=None) -> list[str]:
     asked of two plans, which the engine answers plan by plan."""
     found: list[str] = []
     context = ""
-    typed = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff\d])", "，", question)  # a space typed as a pause
+    typed = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff\dA-Za-z])", "，", question)  # a space typed as a pause
     segments = _segments(typed)
     asked = describing = False
     for segment in segments:

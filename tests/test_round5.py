@@ -144,3 +144,25 @@ def test_an_elliptic_part_takes_the_place_of_what_it_parallels(item, previous, e
     from engine.decompose import borrow_predicate
 
     assert borrow_predicate(item, previous) == expected
+
+
+def test_a_word_inside_another_is_no_kind_of_amount(engine):
+    """评价 holds 价 (a price): the weight asked for is a share, and it is answered."""
+    answer = engine.ask("21版市属医院绩效评价里科技创新指标的权重要提到多少")
+    assert not answer.refused and "20%" in answer.text, answer.text
+
+
+def test_asks_typed_with_spaces_before_latin_letters_split(engine):
+    assert len(parts("昌平那版AI这块 算力咋保障 AI实体医院是咋回事", engine._names_plan)) == 2
+
+
+def test_who_is_responsible_in_a_plan_that_lists_no_agencies_is_refused(engine):
+    answer = engine.ask("昌平那版脑机接口那条的责任单位是谁")
+    assert answer.refused, answer.text
+    answer = engine.ask("昌平那个计划谁负责解释")  # a duty its text names is still answered
+    assert "北京未来科学城管理委员会" in answer.text, answer.text
+
+
+def test_a_repealed_plan_named_by_a_word_of_its_title_is_said_to_be_repealed(engine):
+    answer = engine.ask("之前那个倍增计划还有效吗")
+    assert "倍增行动计划" in answer.text and "废止" in answer.text, answer.text
