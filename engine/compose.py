@@ -24,6 +24,7 @@ FOLLOW_BONUS = 1.0  # a sentence of the clause the previous part cited: one shar
 # "哪两个平台", "什么基地": the noun a list question asks for, which the answer must name
 ASKED_NOUN_RE = re.compile(r"(?:哪|什么|啥)(?:些|(?:[一二两三四五六七八九十几]|\d{1,2})?(?:个|种|类|项|家|条|所|批))?([\u4e00-\u9fff]{2})(?:$|[？?，,。]|呢|吗)")
 UNIT_LIST_RE = re.compile(r"(责任|牵头|配合)(单位|部门)")  # what a plan's task lists name
+MAGNITUDES = {"十": "10", "百": "100", "千": "1000"}  # "超百亿的企业" names 超100亿元的企业
 HEADING_MATCH = 0.8  # share of a heading's bigrams a question must contain to name that clause
 OFFER_MAX = 420  # an eligibility line longer than this keeps fewer sentences
 QUANTITY_RANK = 0.6  # evidence stating the asked amount may rank this far below the best
@@ -252,13 +253,14 @@ def _in_other_plan(engine, q: Question, docs: list[Document], phrases: list[str]
 def _claim_words(engine, phrase: str) -> list[str]:
     """What a claim's phrase says of the indicator: without the plan it names, the words
     attributing it to the plan (说, 规定), a year, qualifiers, target words and filler; also
-    read in the plans' words: Latin abbreviations in Chinese (AI核心产业 → 人工智能核心产业)
-    and everyday variants (新上市公司 → 新上市企业)."""
+    read in the plans' words: Latin abbreviations in Chinese (AI核心产业 → 人工智能核心产业),
+    magnitudes in digits (超百亿 → 超100亿) and everyday variants (新上市公司 → 新上市企业)."""
     k = knowledge()
     text = k.pattern("question_noise").sub("", fold(engine.plans.strip(phrase)))
     text = figures.YEAR_WORDS_RE.sub("", k.pattern("attribution").sub("", text))
     text = re.sub(r"[的了要将把]", "", k.pattern("target_words").sub("", k.pattern("qualifiers").sub("", text)))
     expanded = re.sub(r"[A-Za-z]+", lambda m: k.glossary.get(m.group(0).lower(), m.group(0)), text)
+    expanded = re.sub(r"(?<![\d十百千])([十百千])(?=[万亿])", lambda m: MAGNITUDES[m.group(1)], expanded)  # 超百亿
     for variant, word in k.variants:
         expanded = expanded.replace(variant, word)
     return list(dict.fromkeys([phrase, text, expanded]))  # as asked too: a place may belong to the indicator

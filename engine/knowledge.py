@@ -45,7 +45,7 @@ class Knowledge:
                 raise KnowledgeError(f"lexicon.json intents.{kind} needs a weight and cues")
             self.pattern(f"intents.{kind}.cues")
         for key in ("actual_results", "amount_ask", "list_ask", "target_words", "task_ask", "premise",
-                    "qualifiers", "units", "figure_stop", "question_noise", "nickname_suffixes",
+                    "qualifiers", "units", "figure_stop", "figure_lead_verbs", "question_noise", "nickname_suffixes",
                     "conjunctions", "part_markers", "plan_words", "goal_headings", "name_ask", "measure_nouns",
                     "qualifier_bounds.upper", "qualifier_bounds.lower", "lead_claim", "attribution",
                     "agency_claim", "tag_question", "request", "self_description", "ask_words", "number_ask"):

@@ -41,16 +41,17 @@ def unit_alternation() -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def _vocabulary() -> tuple[re.Pattern, re.Pattern]:
-    """(figure, stop) patterns from the lexicon."""
+def _vocabulary() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    """(figure, stop before a figure, stop after it) patterns from the lexicon."""
     lexicon = _lexicon()
     units = unit_alternation()
     before = _alternation(q for q in lexicon["qualifiers"] if q not in TRAILING_QUALIFIERS)
     after = _alternation(TRAILING_QUALIFIERS)
     figure = re.compile(rf"(?P<before>(?:{before})\s*)?(?P<low>\d+(?:\.\d+)?)(?:\s*[-—–~～至到]\s*(?P<high>\d+(?:\.\d+)?))?"
                         rf"\s*(?P<unit>{units})(?P<after>{after})?")
-    stop = re.compile("|".join(f"(?:{p})" for p in lexicon["figure_stop"]))
-    return figure, stop
+    stop_after = re.compile("|".join(f"(?:{p})" for p in lexicon["figure_stop"]))
+    stop_before = re.compile("|".join(f"(?:{p})" for p in [*lexicon["figure_stop"], *lexicon["figure_lead_verbs"]]))
+    return figure, stop_before, stop_after
 
 
 @functools.lru_cache(maxsize=1)
@@ -74,7 +75,7 @@ def extract(text: str, table: dict | None = None, heading: str = "", default_yea
     """Every figure in ``text`` (or in a table row) with the indicator it is bound to."""
     if table:
         return _row_facts(table, heading, default_year)
-    figure, stop = _vocabulary()
+    figure, stop, stop_after = _vocabulary()
     facts: list[Fact] = []
     folded = fold(text)
     for piece_match in PIECE_RE.finditer(folded):
@@ -90,7 +91,7 @@ def extract(text: str, table: dict | None = None, heading: str = "", default_yea
             if i and (len(before) <= 2 or described):  # "超100亿企业达6家": the earlier figure defines the indicator
                 before = _clean(piece[:m.start()], stop)
             nxt = found[i + 1].start() if i + 1 < len(found) else len(piece)
-            after = _clean(piece[m.end():nxt], stop)
+            after = _clean(piece[m.end():nxt], stop_after)
             # "…细胞与基因治疗等70万平方米标准厂房": a list closed by 等 scopes the noun after the figure;
             # so does a verb ("试点建设1-2家智慧医院" counts 智慧医院)
             named_before = len(re.findall(r"[\u4e00-\u9fffA-Za-z]", before)) >= 2 and not (

@@ -110,8 +110,8 @@ class Fact:
 
     def stated(self) -> str:
         """The figure as a reader should see it: 超20家, 3—5个, 20个左右."""
-        lead = self.qualifier if self.qualifier not in TRAILING_QUALIFIERS else ""
-        tail = self.qualifier if lead == "" else ""
+        tail = next((t for t in TRAILING_QUALIFIERS if self.qualifier.endswith(t)), "")  # 达到…以上
+        lead = self.qualifier[: len(self.qualifier) - len(tail)]
         return f"{lead}{self.value}{self.unit}{tail}"
 
 

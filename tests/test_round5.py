@@ -65,6 +65,7 @@ def test_where_an_office_sits_is_read_from_the_text_not_from_a_tasks_agencies(ci
     ("试点建设1-2家智慧医院,鼓励先行先试", "智慧医院", "", "1—2"),       # a verb before the figure: the noun after counts
     ("单个项目最高给予500万元支持", "单个项目", "最高", "500"),            # the bound before the granting verb
     ("新增上市企业25家", "新增上市企业", "", "25"),
+    ("给予最高500万元建设补助", "建设补助", "最高", "500"),                 # after the figure 建设 is the noun's
 ])
 def test_a_figure_is_bound_to_the_noun_it_counts_and_keeps_its_bound(text, indicator, qualifier, value):
     from ingest.facts import extract
@@ -166,3 +167,15 @@ def test_who_is_responsible_in_a_plan_that_lists_no_agencies_is_refused(engine):
 def test_a_repealed_plan_named_by_a_word_of_its_title_is_said_to_be_repealed(engine):
     answer = engine.ask("之前那个倍增计划还有效吗")
     assert "倍增行动计划" in answer.text and "废止" in answer.text, answer.text
+
+
+def test_a_figure_keeps_its_bounds_on_both_sides():
+    from ingest.facts import extract
+
+    assert extract("超10亿元的企业达到50家以上")[-1].stated() == "达到50家以上"
+
+
+def test_a_magnitude_in_words_names_the_indicator_in_digits(engine):
+    """"超百亿的企业" is 超100亿元的企业: the claim is judged against that indicator's value."""
+    answer = engine.ask("21版说年销售超百亿的企业要达到10家，对吗")
+    assert answer.text.startswith("不对") and "6家" in answer.text, answer.text
