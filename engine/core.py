@@ -142,7 +142,7 @@ class Engine:
         repealing = [d for d in self.allowed(filters) if any(
             q.periods and q.periods[0] in analyse(r.title or "").periods or self._title_word(r.title) in q.folded
             for r in d.repeals)]
-        draft = dates.time_answer(self, q, repealing) if repealing else None
+        draft = dates.time_answer(self, q, repealing, also=("repeal",)) if repealing else None
         return draft if draft and not draft.refusal else None
 
     def _title_word(self, title: str | None) -> str:
@@ -243,8 +243,8 @@ class Engine:
         return chinese_terms(text, self._pinyin_regions)
 
     def _build(self, q: Question, filters: Filters, docs: list[Document]) -> compose.Draft:
-        dated = claims.issued(self, q, docs)
-        if dated:  # "X是2022年印发的吧"
+        dated = claims.dated(self, q, docs)
+        if dated:  # "X是2022年印发的吧", "有效期到2027年底对吧"
             verdict, sentence, cites = dated
             return compose.Draft("time", [(sentence, cites)], verdicts=[verdict])
         correction = compose.embedded_premise(self, q, filters, docs)

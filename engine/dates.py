@@ -14,9 +14,10 @@ from .compose import Draft, extractive
 from .knowledge import knowledge
 
 
-def time_answer(engine, q: Question, docs: list[Document]) -> Draft:
+def time_answer(engine, q: Question, docs: list[Document], also: tuple[str, ...] = ()) -> Draft:
     """Issue dates, 文号, validity, effect, repeals and which plan is in force: from metadata,
-    each fact cited to the clause that prints it."""
+    each fact cited to the clause that prints it (``also``: facts told whatever the question's
+    words, such as the repeal of the plan a question names when that plan is not indexed)."""
     en = q.lang == "en"
     low = q.folded.lower()
     draft = Draft("time")
@@ -42,14 +43,15 @@ def time_answer(engine, q: Question, docs: list[Document]) -> Draft:
         hits = engine.search(q.text, Filters(), k=3)
         docs = [engine.index.documents[hits[0].clause.doc_id]] if hits else []
     for doc in docs[:2]:
-        _metadata_facts(engine, q, doc, draft, en)
+        _metadata_facts(engine, q, doc, draft, en, also)
     return draft if draft.sentences else extractive(engine, q, Filters(plans=tuple(d.doc_id for d in docs)))
 
 
-def _metadata_facts(engine, q: Question, doc: Document, draft: Draft, en: bool) -> None:
+def _metadata_facts(engine, q: Question, doc: Document, draft: Draft, en: bool, also: tuple[str, ...] = ()) -> None:
     low = q.folded.lower()
     k = knowledge()
-    wants = {key: k.has(f"time_facts.{key}", low) for key in ("number", "valid", "effective", "repeal", "period", "issuer")}
+    wants = {key: k.has(f"time_facts.{key}", low) or key in also
+             for key in ("number", "valid", "effective", "repeal", "period", "issuer")}
     wants["issued"] = k.has("time_facts.issued", low) and k.has("time_facts.when", low) or wants["number"]
     notice = next(iter(engine.index.records(doc_ids={doc.doc_id}, kind="notice")), None)
     if (wants["issued"] or wants["number"]) and notice:

@@ -179,3 +179,33 @@ def test_a_magnitude_in_words_names_the_indicator_in_digits(engine):
     """"超百亿的企业" is 超100亿元的企业: the claim is judged against that indicator's value."""
     answer = engine.ask("21版说年销售超百亿的企业要达到10家，对吗")
     assert answer.text.startswith("不对") and "6家" in answer.text, answer.text
+
+
+def test_a_short_name_finds_an_agency_of_a_higher_level_named_with_its_province():
+    """"药监局" in a city plan whose drug regulator is the province's (湖北省药品监督管理局)."""
+    import dataclasses
+
+    from engine.agencies import AgencyDirectory
+
+    @dataclasses.dataclass
+    class Task:
+        agencies: list
+        chunk: int = 0
+
+    directory = AgencyDirectory([Task(["湖北省药品监督管理局", "市市场监督管理局"]), Task(["市发展改革委"])])
+    assert directory.resolve("药监局管哪些事")[1] == {"药监局": ["湖北省药品监督管理局"]}
+    assert directory.resolve("发改委负责哪些")[1] == {"发改委": ["市发展改革委"]}
+
+
+@pytest.mark.parametrize("question, start, stated", [
+    ("昌平那版有效期到2027年底吧", "不对", "2028年12月31日"),
+    ("昌平那版有效期到2028年底吧", "对", "2028年12月31日"),
+])
+def test_a_claim_about_validity_is_judged_against_the_printed_date(engine, question, start, stated):
+    answer = engine.ask(question)
+    assert answer.text.startswith(start) and stated in answer.text, answer.text
+
+
+def test_a_repealed_round_asked_whether_it_still_applies_is_said_to_be_repealed(engine):
+    answer = engine.ask("昌平22—25年那版还继续执行吗")
+    assert "废止" in answer.text, answer.text
