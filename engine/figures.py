@@ -19,6 +19,7 @@ FOCUS_MIN = 0.8        # … or when its indicator holds this share of the words
 DESCRIBED_BONUS = 0.5  # for a fact that states the figure the question describes its subject by
 BOUND_WINDOW = 6       # characters before a claimed figure in which 最多/至少 still qualify it
 WINDOW = 12            # characters around an asserted figure that may name its indicator
+THRESHOLD_BONUS = 0.5   # the claim and the indicator define it by the same number (超100亿元的企业)
 CONTINUITY_BONUS = 0.15  # an indicator in the clause the message is on, over one named as well elsewhere
 LOOSE_INDICATOR = 0.3  # a loosely named indicator binds only as the one figure of its unit in the best clauses
 TYPO_WEIGHT = 0.8     # an indicator named abbreviated or with a character mistyped still binds
@@ -128,14 +129,19 @@ def best(clauses: list[Clause], phrases: list[str], unit: str | None = None,
     绩效评价中科技创新相关指标权重增加). Of indicators named alike, one in a clause the message
     is already on (``follows``) wins: "X是甲局牵头吧，单个项目最多给1000万？" is about X's 单个项目."""
     found = None
+    said = _threshold_numbers(" ".join(phrases))
     for clause in clauses:
         for fact in clause.facts:
             if unit and not same_unit(fact.unit, unit):
                 continue
+            defined = _threshold_numbers(fact.indicator)
+            if said and defined and not said & defined:  # "超100亿元的企业" is not "超10亿元的企业"
+                continue
             near = max((_in_order(p, fold(fact.indicator)) for p in phrases if len(p) >= NEAR_MIN_CHARS), default=0.0)
             score = indicator_score(fact.indicator, phrases) + (near if near >= FOCUS_MIN else 0.0) + (
                 0.05 if unit and same_unit(fact.unit, unit) else 0.0) + (
-                CONTINUITY_BONUS if clause.clause_id.split("#")[0] in follows else 0.0)
+                CONTINUITY_BONUS if clause.clause_id.split("#")[0] in follows else 0.0) + (
+                THRESHOLD_BONUS if said & defined else 0.0)
             if found is None or score > found.score:
                 found = Match(fact, clause, score)
     return found if found and found.score > 0 else None
@@ -166,6 +172,11 @@ def asked(clauses: list[Clause], question: str, phrases: list[str], year: int | 
             if found is None or score > found.score:
                 found = Match(fact, clause, score)
     return prose_of(found, clauses) if found and found.clause.table else found
+
+
+def _threshold_numbers(text: str) -> set[str]:
+    """Numbers that define an indicator ("营业收入超100亿元的企业"), not years."""
+    return {n for n in re.findall(r"\d+(?:\.\d+)?", text) if not re.fullmatch(r"(19|20)\d{2}", n)}
 
 
 def _in_order(words: str, indicator: str) -> float:

@@ -91,6 +91,8 @@ def unbound(sentence: str, clauses: list[Clause], question: str) -> list[str]:
         bound = [f for f in facts if _states(f, figure, value, unit)]
         if figure in asked or any(fold(f.text).replace(",", "") in text for f in bound):
             continue  # echoing the question, or quoted as the plan states it
+        if any(figure in (name := fold(f.indicator).replace(",", "")) and name in text for f in facts):
+            continue  # part of an indicator's name ("超100亿元的企业"), as the plan names it
         window = [text[max(0, m.start() - BIND_WINDOW): m.start()], text[m.end(): m.end() + BIND_WINDOW]]
         named = _named(window[0], facts)
         if named and not any(_states(f, figure, value, unit) for f in named):

@@ -209,3 +209,10 @@ def test_a_claim_about_validity_is_judged_against_the_printed_date(engine, quest
 def test_a_repealed_round_asked_whether_it_still_applies_is_said_to_be_repealed(engine):
     answer = engine.ask("昌平22—25年那版还继续执行吗")
     assert "废止" in answer.text, answer.text
+
+
+def test_a_claim_defined_by_a_threshold_binds_to_the_indicator_with_that_threshold(engine):
+    """"营收过百亿的企业" names 超100亿 (not 超10亿, not an indicator without a threshold); its
+    name, quoted in the verdict, holds a figure that is no claim of the answer."""
+    answer = engine.ask("21版是不是要求年销售过百亿的企业达到6家？")
+    assert answer.text.startswith("对") and "6家" in answer.text, answer.text
