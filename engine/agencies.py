@@ -18,7 +18,7 @@ from ingest.types import Clause
 from .knowledge import knowledge
 
 # BODY_SUFFIX: the last character names the kind of body; an asked short form must end with the same one.
-# The level, and a province or city named before it (湖北省药品监督管理局 is a 药监局 too)
+# The level, and a province or city named before it (a province's bureau listed in a city plan)
 LEVEL_PREFIX = re.compile(r"^(?:[\u4e00-\u9fff]{2,3}(?:省|市))?(市|区|县|省)?")
 SHORT_MAX = 10
 ASKING_CHARS = r"[哪几什谁啥些各]"  # "哪几个区负责" asks which districts; it names none

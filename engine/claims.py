@@ -44,9 +44,11 @@ def dated(engine, q, docs: list[Document]) -> tuple[str, str, list] | None:
     return None
 
 
-def stated_otherwise(engine, q, clause: Clause, sentence: str) -> tuple[str, str] | None:
-    """(verdict, sentence) for a claim about ``clause`` that is not a figure: the body the text
-    names for the duty, or a word of a contrast set."""
+def stated_otherwise(engine, q, clause: Clause, sentence: str, nearby: list[Clause] = ()) -> tuple[str, str, Clause] | None:
+    """(verdict, sentence, clause judged by) for a claim about ``clause`` that is not a figure:
+    the body the text names for the duty, the place it names, or a word of a contrast set (of
+    ``clause``, else of the first ``nearby`` clause that uses a word of that set: a targets table
+    may say 约束性 of the indicator the text states)."""
     lang = "en" if q.lang == "en" else "zh"
     text = fold(clause.text)
     bodies = [b for b in dict.fromkeys(DUTY_BODY_RE.findall(fold(sentence)) or DUTY_BODY_RE.findall(text))]
@@ -55,20 +57,25 @@ def stated_otherwise(engine, q, clause: Clause, sentence: str) -> tuple[str, str
         if claimed:
             named = {n for b in bodies for n in engine.agencies.family(b)} | set(bodies)
             if any(c in named or any(c in b or b in c for b in bodies) for c in claimed):
-                return "right", knowledge().say("text_right", lang, said="、".join(claimed))
+                return "right", knowledge().say("text_right", lang, said="、".join(claimed)), clause
             pair = knowledge().say("text_pair", lang, stated="、".join(bodies), asserted="、".join(claimed))
-            return "wrong", knowledge().say("text_wrong_all", lang, pairs=pair)
+            return "wrong", knowledge().say("text_wrong_all", lang, pairs=pair), clause
     pairs = []
     claimed_places = compose.places(fold(engine.plans.strip(q.text)), min_freq=0)
     stated_places = compose.places(fold(sentence), min_freq=0)
     if claimed_places and stated_places and not any(abbreviates(c, p) for c in claimed_places for p in stated_places):
         pairs.append(knowledge().say("text_pair", lang, stated="、".join(stated_places), asserted="、".join(claimed_places)))
+    judged = clause
     for group in knowledge().contrasts:
-        asserted = [w for w in group if w in q.folded and w not in text]
-        stated = [w for w in group if w in text and w not in q.folded]
+        if not any(w in q.folded for w in group):
+            continue
+        by = next((c for c in [clause, *nearby] if any(w in fold(c.text) for w in group)), clause)
+        asserted = [w for w in group if w in q.folded and w not in fold(by.text)]
+        stated = [w for w in group if w in fold(by.text) and w not in q.folded]
         if asserted and stated:
+            judged = by
             pairs.append(knowledge().say("text_pair", lang, stated="、".join(stated), asserted="、".join(asserted)))
-    return ("wrong", knowledge().say("text_wrong_all", lang, pairs="；".join(pairs))) if pairs else None
+    return ("wrong", knowledge().say("text_wrong_all", lang, pairs="；".join(pairs)), judged) if pairs else None
 
 
 def abbreviates(short: str, name: str) -> bool:

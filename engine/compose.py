@@ -112,11 +112,12 @@ def extractive(engine, q: Question, filters: Filters, docs: list[Document] = ())
     if noun and noun.group(1) not in fold(piece) and noun.group(1) in fold(whole):
         piece = sentence = whole  # trimmed to the words it shares, it lost what is asked for
     draft = Draft("figure" if want_number else "clause", contexts=[h.clause for h in hits])
-    judged = claims.stated_otherwise(engine, q, clause, sentence) if not q.figures and knowledge().has(
-        "premise", q.low) else None
+    judged = claims.stated_otherwise(engine, q, clause, sentence, [h.clause for h in hits[:3]]) \
+        if not q.figures and knowledge().has("premise", q.low) else None
     if judged:  # "是区发改委负责解释的吧", "是按月做的吧": the verdict first
-        draft.verdicts.append(judged[0])
-        draft.sentences.append((judged[1], [(clause, sentence)]))
+        verdict, said, by = judged
+        draft.verdicts.append(verdict)
+        draft.sentences.append((said, [(by, sentence if by is clause else by.text)]))
     draft.sentences.extend(leads)
     lang = "en" if en else "zh"
     draft.sentences.append((knowledge().say("according", lang, ref=_ref(clause, en), piece=piece), [(clause, sentence)]))

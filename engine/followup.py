@@ -7,7 +7,10 @@ import re
 
 from ingest.text import fold
 
+from ingest.facts import figure_pattern
+
 from .analysis import analyse
+from .figures import asserted, stated_as_fact
 from .decompose import asks, borrow_predicate
 from .knowledge import knowledge
 from .plans import PlanNames
@@ -25,6 +28,8 @@ def resolve(question: str, history: list[str], plans: PlanNames) -> str:
         return scope + question
     subject = _subject(question)
     if PRONOUN_RE.search(subject):  # "它的责任单位是谁": the previous topic, this question's ask
+        if stated_as_fact(fold(previous)) and asserted(fold(previous)):  # "X到27年50%以上，这个是…吧": the thing
+            return f"{figure_pattern().sub('', topic_of(previous, plans))}，{subject}"
         return f"{previous.rstrip('？?。. ')}，{subject}"
     if plans.mentions(fold(subject)):
         if asks(subject):  # "X计划又怎么说？": the previous topic, asked of plan X in X's words

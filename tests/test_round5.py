@@ -216,3 +216,9 @@ def test_a_claim_defined_by_a_threshold_binds_to_the_indicator_with_that_thresho
     name, quoted in the verdict, holds a figure that is no claim of the answer."""
     answer = engine.ask("21版是不是要求年销售过百亿的企业达到6家？")
     assert answer.text.startswith("对") and "6家" in answer.text, answer.text
+
+
+def test_this_after_a_claim_means_the_thing_claimed_about(city_engine):
+    """"X到27年50%以上，这个是预期性指标吧": 这个 is X, and its targets table says 约束性."""
+    answer = city_engine.ask("国产算力占比到27年50%以上，这个是预期性指标吧")
+    assert "“约束性”，不是“预期性”" in answer.text, answer.text
