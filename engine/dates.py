@@ -39,6 +39,18 @@ def time_answer(engine, q: Question, docs: list[Document], also: tuple[str, ...]
                                      if en else f"按{when}判断，正在施行的是《{doc.title}》。"),
                                     [(notice, doc.title)] if notice else []))
         docs = active
+    elif q.years and knowledge().has("time_facts.covers", low):  # "哪些计划覆盖2025年": by period
+        year = q.years[0]
+        covering = [d for d in (docs or engine.index.documents.values())
+                    if d.period_start and d.period_start <= year <= d.period_end]
+        if not covering:
+            return Draft.refuse(f"no plan in the corpus covers {year}")
+        for doc in covering:
+            notice = _printed(engine, doc, r"印发|行动计划|方案")
+            draft.sentences.append(((f"《{doc.title}》 covers {doc.period_start}–{doc.period_end}." if en else
+                                     f"《{doc.title}》的规划期为{doc.period_start}—{doc.period_end}年，覆盖{year}年。"),
+                                    [(notice, doc.title)] if notice else []))
+        return draft
     if not docs:
         hits = engine.search(q.text, Filters(), k=3)
         docs = [engine.index.documents[hits[0].clause.doc_id]] if hits else []

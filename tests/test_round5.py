@@ -222,3 +222,12 @@ def test_this_after_a_claim_means_the_thing_claimed_about(city_engine):
     """"X到27年50%以上，这个是预期性指标吧": 这个 is X, and its targets table says 约束性."""
     answer = city_engine.ask("国产算力占比到27年50%以上，这个是预期性指标吧")
     assert "“约束性”，不是“预期性”" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("question, expected, absent", [
+    ("2022年5月正在施行的是哪份计划", "(2021—2023年)》", "昌平"),      # validity on a date
+    ("哪些计划覆盖2025年", "覆盖2025年", "(2021—2023年)"),              # periods that include a year
+])
+def test_questions_about_the_collection_are_answered_from_metadata(engine, question, expected, absent):
+    answer = engine.ask(question)
+    assert expected in answer.text and absent not in answer.text, answer.text
