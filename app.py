@@ -209,6 +209,8 @@ class AppState:
             return refused
         if not doc_id:
             return "请先选择要删除的文档。Choose a document first."
+        doc = self._engine.index.documents.get(doc_id)
+        name = f"《{doc.title}》" if doc else doc_id
         try:
             with self.lock:
                 self.swap(remove_document(doc_id, self._engine.index.folder, self.settings,
@@ -216,7 +218,7 @@ class AppState:
         except (PlanIndexError, OSError) as exc:
             return f"未删除 Not removed: {public_error(exc)}"
         log.info("admin removed %s", doc_id)
-        return f"已删除 {doc_id}"
+        return f"已删除{name}。"
 
 
 def public_error(exc: Exception, upload: Path | None = None) -> str:
@@ -466,7 +468,7 @@ def _documents_tab(gr, state: AppState, live: Live):
                  + (f"（{len(d.conflicts)} 处版本冲突，以正式文本为准）" if d.conflicts else "")]
                 for d in state.engine.index.documents.values()]
 
-    table = gr.Dataframe(headers=headers, interactive=False, wrap=True, elem_id="documents")
+    table = gr.Dataframe(headers=headers, interactive=False, wrap=True, elem_id="documents", max_height=1600)
     choice = gr.Dropdown([], value=None, label="打开文档 Open", elem_id="doc-open")
     view = gr.HTML(elem_id="viewer")
     live.add([table, choice], lambda: [gr.update(value=rows()), gr.update(choices=_plan_choices(state))])

@@ -58,6 +58,8 @@ def merge_citations(answer) -> tuple[str, list[Card]]:
         if citation.quote and citation.quote not in card.quotes:
             card.quotes.append(citation.quote)
         number[citation.n] = card.n
+    for card in cards.values():  # a quote that contains another quote of the clause adds nothing to mark
+        card.quotes = [q for q in card.quotes if not any(o != q and o in q for o in card.quotes)] or card.quotes
     text = re.sub(r"\[(\d+)\]", lambda m: f"[{number.get(int(m.group(1)), m.group(1))}]", answer.text)
     text = re.sub(r"(\[\d+\])(?:\1)+", r"\1", text)  # [1][1] after merging → [1]
     text = re.sub(r"((?:\[\d+\])+)", lambda m: "".join(dict.fromkeys(re.findall(r"\[\d+\]", m.group(1)))), text)
@@ -183,7 +185,7 @@ def viewer(doc, clauses: list, target: str | None = None, quote: str = "") -> st
         if start > pos:
             body.append(f"<div class='gap'>{html.escape(doc.text[pos:start])}</div>")
         start = max(start, pos)
-        is_target = target is not None and base(clause) == base(target)
+        is_target = target is not None and base(clause) == target.split("#")[0]
         text = doc.text[start:end] or clause.text
         shown = highlight(text, [quote]) if is_target and quote else html.escape(text)
         anchor = "" if base(clause) in seen else f" id='view-{html.escape(urlquote(base(clause), safe=''))}'"
