@@ -41,7 +41,8 @@ UPLOAD_TYPES = [".txt", ".md", ".pdf", ".docx", ".html", ".htm"]
 SERVER_PATH_RE = re.compile(r"(?<![\w.])/[^\s:;,'\"()（）]+")  # an absolute path in a message
 EXPORT_MAX_AGE_S = 300  # downloads (Markdown, CSV) are deleted after this, here and in Gradio's cache
 REQUEST_TIMEOUT_S = 60  # a request still running after this is stopped (answers take ~40 ms)
-SCROLL_TO_CLAUSE = "() => { setTimeout(() => document.querySelector('#viewer .clause.target')?.scrollIntoView({block: 'center'}), 300); }"
+SCROLL_TO_CLAUSE = """() => { let tries = 0; const go = () => { const e = document.querySelector('#viewer .clause.target');
+  if (e) e.scrollIntoView({block: 'center'}); else if (tries++ < 30) setTimeout(go, 150); }; setTimeout(go, 100); }"""
 UPLOAD_ROUTE = "/gradio_api/upload"  # where Gradio stores what any client posts
 
 

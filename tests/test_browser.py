@@ -236,7 +236,7 @@ def test_a_clause_path_in_targets_opens_the_viewer_at_that_clause(browser, app_u
     target = page.locator("#viewer .clause.target")
     target.wait_for(timeout=30_000)
     assert "一、（三）" in target.inner_text() and "新增上市企业25家" in target.locator("mark").inner_text()
-    assert target.evaluate("e => { const r = e.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }"), \
-        "the viewer is scrolled to the clause"
+    page.wait_for_function("() => { const r = document.querySelector('#viewer .clause.target').getBoundingClientRect();"
+                           " return r.bottom > 0 && r.top < innerHeight; }", timeout=10_000)  # scrolled to it
     page.screenshot(path=str(SHOTS / "viewer.png"))
     page.close()
