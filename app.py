@@ -26,6 +26,7 @@ import threading
 import time
 from pathlib import Path
 
+import app_views as views
 from settings import Settings
 
 log = logging.getLogger("app")
@@ -40,6 +41,8 @@ UPLOAD_TYPES = [".txt", ".md", ".pdf", ".docx", ".html", ".htm"]
 SERVER_PATH_RE = re.compile(r"(?<![\w.])/[^\s:;,'\"()（）]+")  # an absolute path in a message
 EXPORT_MAX_AGE_S = 300  # downloads (Markdown, CSV) are deleted after this, here and in Gradio's cache
 REQUEST_TIMEOUT_S = 60  # a request still running after this is stopped (answers take ~40 ms)
+SCROLL_TO_CLAUSE = """() => { let tries = 0; const go = () => { const e = document.querySelector('#viewer .clause.target');
+  if (e) e.scrollIntoView({block: 'center'}); else if (tries++ < 30) setTimeout(go, 150); }; setTimeout(go, 100); }"""
 UPLOAD_ROUTE = "/gradio_api/upload"  # where Gradio stores what any client posts
 
 
@@ -207,6 +210,8 @@ class AppState:
             return refused
         if not doc_id:
             return "请先选择要删除的文档。Choose a document first."
+        doc = self._engine.index.documents.get(doc_id)
+        name = f"《{doc.title}》" if doc else doc_id
         try:
             with self.lock:
                 self.swap(remove_document(doc_id, self._engine.index.folder, self.settings,
@@ -214,7 +219,7 @@ class AppState:
         except (PlanIndexError, OSError) as exc:
             return f"未删除 Not removed: {public_error(exc)}"
         log.info("admin removed %s", doc_id)
-        return f"已删除 {doc_id}"
+        return f"已删除{name}。"
 
 
 def public_error(exc: Exception, upload: Path | None = None) -> str:
@@ -251,39 +256,6 @@ def literal(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|>~])", r"\\\1", html.escape(text, quote=False))
 
 
-def linked(text: str) -> str:
-    """Answer text for the chat: HTML escaped (a plan or a question may carry markup, which
-    must never render live), with citation marks [n] linked to the sources panel."""
-    return re.sub(r"\[(\d+)\]", r"[[\1]](#source-\1)", html.escape(text, quote=False))
-
-
-def sources_markdown(answer, documents: dict) -> str:
-    """The sources panel: every citation with its document, clause, status and full text."""
-    if answer.refused and not answer.citations:
-        lines = [f"**{html.escape(answer.text)}**", "", "相关条款（仅供参考，不是答案）Related clauses, not an answer:"]
-        lines += [f"- 《{html.escape(c.title)}》{html.escape(c.path)} {html.escape(c.heading)}" for c in answer.related]
-        return "\n".join(lines)
-    blocks = []
-    for citation in answer.citations:
-        clause, doc = citation.clause, documents[citation.clause.doc_id]
-        status = "现行有效 in force" if doc.in_force(dt.date.today()) else "已失效 not in force"
-        period = f"{doc.period_start}—{doc.period_end}年" if doc.period_start else "—"
-        text, quote = html.escape(clause.text), html.escape(citation.quote)
-        if quote and quote in text:
-            text = text.replace(quote, f"<mark>{quote}</mark>", 1)
-        blocks.append(f"<div id='source-{citation.n}' class='source'>\n\n**[{citation.n}] 《{html.escape(clause.title)}》"
-                      f"{html.escape(clause.path)}**  \n规划期 {period} · {status} · 文件 "
-                      f"{html.escape(', '.join(doc.sources))}\n\n<blockquote>{text}</blockquote>\n</div>")
-    return "\n\n".join(blocks)
-
-
-def answer_markdown(answer) -> str:
-    """The answer with its citations, for export."""
-    lines = [f"## {answer.question}", "", answer.text, ""]
-    lines += [f"[{c.n}] 《{c.clause.title}》{c.clause.path}：「{c.quote}」" for c in answer.citations]
-    return "\n".join(lines) + "\n"
-
-
 def _file(name: str, content: str, encoding: str = "utf-8") -> str:
     """An export to download, in this process's export folder; exports older than
     EXPORT_MAX_AGE_S are deleted first (Gradio has long copied them into its cache)."""
@@ -304,134 +276,215 @@ def _filters(plans, region, in_force):
     return Filters(plans=tuple(plans or ()), region=region or None, in_force_on=dt.date.today() if in_force else None)
 
 
-def _chat_tab(gr, state: AppState):
-    documents = lambda: state.engine.index.documents  # noqa: E731 (the engine can be swapped)
+class Live:
+    """Components whose choices or values are read from the index: filled when a page loads
+    and after every admin change, never frozen at start-up."""
+
+    def __init__(self):
+        self.outputs, self.readers = [], []
+
+    def add(self, components: list, reader) -> None:
+        """``reader()`` returns one update per component, from the index as it is now."""
+        self.outputs += components
+        self.readers.append(reader)
+
+    def read(self) -> list:
+        """Every live component's update."""
+        return [update for reader in self.readers for update in reader()]
+
+
+def _plan_choices(state) -> list[tuple[str, str]]:
+    return [(d.title, d.doc_id) for d in state.engine.index.documents.values()]
+
+
+def _chat_tab(gr, state: AppState, live: Live, open_request):
     with gr.Row():
         with gr.Column(scale=3):
             chatbot = gr.Chatbot(label="问答 Chat", height=460, elem_id="chat")
-            box = gr.Textbox(label="问题 Question", placeholder="例如：2023年新增上市企业目标是多少？", elem_id="question")
+            box = gr.Textbox(label="问题 Question", placeholder="例如：2023年新增上市企业目标是多少？", elem_id="question",
+                             info="按回车提问；最多 500 字。点击回答中的 [n] 查看该回答引用的条款。")
+            notice = gr.Markdown(elem_id="ask-status")
+            clear = gr.Button("清除筛选条件 Clear filters", visible=False, elem_id="clear-filters", size="sm")
             with gr.Row():
-                plans = gr.Dropdown([(d.title, d.doc_id) for d in documents().values()], multiselect=True,
-                                    label="计划 Plans")
-                region = gr.Dropdown([""] + sorted({d.region for d in documents().values() if d.region}), value="",
-                                     label="地区 Region")
+                plans = gr.Dropdown([], multiselect=True, label="计划 Plans", elem_id="plan-filter")
+                region = gr.Dropdown([""], value="", label="地区 Region", elem_id="region-filter")
                 in_force = gr.Checkbox(label="只看现行有效 In force only")
             for persona, examples in PERSONA_EXAMPLES.items():
                 gr.Examples(examples, inputs=box, label=persona)
-            export = gr.DownloadButton("导出 Markdown · Export", value=None)
+            with gr.Row():
+                which = gr.Dropdown([("全部对话 Whole conversation", "all")], value="all", label="导出 Export",
+                                    elem_id="export-which")
+                export = gr.DownloadButton("先提问后可导出 Ask first", value=None, interactive=False, elem_id="export")
         with gr.Column(scale=2):
             gr.Markdown("### 出处 Sources")
-            sources = gr.Markdown(elem_id="sources")
-    markdown = gr.State()
+            sources = gr.HTML(views.sources_panel([], None), elem_id="sources")
+    answers = gr.State([])  # per answer: question, export Markdown, sources section
 
-    def chat(message, history, plans, region, in_force):
+    def live_filters():
+        docs = state.engine.index.documents.values()
+        return [gr.update(choices=_plan_choices(state)),
+                gr.update(choices=[""] + sorted({d.region for d in docs if d.region}))]
+
+    live.add([plans, region], live_filters)
+
+    def refuse(why: str):  # the user's text, the chat and every answer's sources stay as they were
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip(), f"⚠️ {html.escape(why)}", gr.update(visible=False)
+
+    def chat(message, history, answers, plans, region, in_force):
         from engine import QuestionError
         from engine.core import MAX_QUESTION_CHARS
 
+        message = message if isinstance(message, str) else ""
+        lang = views.language(message)
+        if len(message) > MAX_QUESTION_CHARS:
+            yield refuse(views.message("too_long", lang, n=len(message), limit=MAX_QUESTION_CHARS))
+            return
+        if not re.search(r"[\w\u3400-\u9fff]", re.sub(r"<[^<>]{0,200}>", " ", message)):
+            yield refuse(views.message("empty", lang))
+            return
+        documents = state.engine.index.documents
+        filters = _filters(plans, region, in_force)
+        if filters.active and not state.engine.allowed(filters):
+            yield (*refuse(views.message("no_plans", lang, filters=views.filters_text(plans, region, in_force,
+                                                                                       documents)))[:5],
+                   gr.update(visible=True))
+            return
         earlier = [html.unescape(re.sub(r"\\(.)", r"\1", str(m.get("content", ""))))  # literal() undone
                    for m in history or [] if isinstance(m, dict) and m.get("role") == "user"]
-        history = list(history or []) + [{"role": "user", "content": literal(str(message)[:MAX_QUESTION_CHARS])}]
+        history = list(history or []) + [{"role": "user", "content": literal(message)}]
+        k = len(answers)
         try:
             text = ""
-            for event in state.engine.stream(message, _filters(plans, region, in_force), earlier):
+            for event in state.engine.stream(message, filters, earlier):
                 if event["type"] == "text":
                     text += event["delta"]
-                    yield history + [{"role": "assistant", "content": linked(text)}], gr.skip(), gr.skip()
+                    yield (history + [{"role": "assistant", "content": views.chat_text(text, k, [], lead=False)}],
+                           gr.skip(), gr.skip(), gr.skip(), "", gr.update(visible=False))
                 elif event["type"] == "done":
                     answer = event["answer"]
-                    yield (history + [{"role": "assistant", "content": linked(answer.text)}],
-                           sources_markdown(answer, documents()), answer_markdown(answer))
-        except QuestionError as exc:
-            yield history + [{"role": "assistant", "content": f"⚠️ {html.escape(str(exc))}"}], "", None
+                    merged, cards = views.merge_citations(answer)
+                    section = views.sources_section(k, answer, cards, documents,
+                                                    views.filters_text(plans, region, in_force, documents),
+                                                    dt.date.today(), state.engine.index.full_text)
+                    answers = answers + [{"question": answer.question, "section": section,
+                                          "markdown": views.answer_markdown(answer, merged, cards)}]
+                    yield (history + [{"role": "assistant",
+                                       "content": views.chat_text(merged, k, cards, lead=not answer.refused)}],
+                           views.sources_panel([a["section"] for a in answers], k), answers, "", "",
+                           gr.update(visible=False))
+        except QuestionError as exc:  # what the checks above did not catch: the engine's words, in Chinese
+            yield refuse(views.message("bad", lang, why=str(exc)))
 
-    box.submit(chat, [box, chatbot, plans, region, in_force], [chatbot, sources, markdown],
-               api_visibility="private", time_limit=REQUEST_TIMEOUT_S).then(lambda: "", None, box, api_visibility="private")
-    markdown.change(lambda md: _file("answer.md", md) if md else None, markdown, export, api_visibility="private")
+    outputs = [chatbot, sources, answers, box, notice, clear]
+    box.submit(chat, [box, chatbot, answers, plans, region, in_force], outputs,
+               api_visibility="private", time_limit=REQUEST_TIMEOUT_S)
+    clear.click(lambda: ([], "", False, "", gr.update(visible=False)), None, [plans, region, in_force, notice, clear],
+                api_visibility="private")
+
+    def export_choices(answers, chosen):
+        choices = [("全部对话 Whole conversation", "all")] + [
+            (f"回答 {k + 1}：{a['question'][:30]}", str(k)) for k, a in enumerate(answers)]
+        return gr.update(choices=choices, value=chosen if chosen in {v for _, v in choices} else "all")
+
+    def export_file(answers, chosen):
+        if not answers:
+            return gr.update(value=None, interactive=False, label="先提问后可导出 Ask first")
+        if chosen not in (None, "all") and int(chosen) < len(answers):
+            answer = answers[int(chosen)]
+            path = _file(views.file_name("问答", answer["question"], ext="md"), answer["markdown"])
+        else:
+            path = _file(views.file_name("问答", "全部对话", ext="md"), "\n".join(a["markdown"] for a in answers))
+        return gr.update(value=path, interactive=True, label="下载 Markdown · Download")
+
+    answers.change(export_choices, [answers, which], which, api_visibility="private").then(
+        export_file, [answers, which], export, api_visibility="private")
+    which.input(export_file, [answers, which], export, api_visibility="private")
     return plans
 
 
-def _responsibility_tab(gr, state: AppState):
+def _responsibility_tab(gr, state: AppState, live: Live):
     from engine.browse import responsibility_rows, task_choices
 
-    agencies = state.engine.agencies
-    names = sorted({*agencies.names, *(n for g in agencies.groups for n in g)})
     headers = ["计划 Plan", "条款 Clause", "任务 Task", "责任单位 Agencies", "所列名称 Listed as"]
     with gr.Row():
-        agency = gr.Dropdown(names, label="责任单位（可输入旧称或新称）Agency", allow_custom_value=True,
-                             elem_id="agency")
-        download = gr.DownloadButton("下载 CSV · Download", value=None)
+        agency = gr.Dropdown([], label="责任单位（可输入旧称或新称）Agency", allow_custom_value=True, elem_id="agency")
+        download = gr.DownloadButton("选择单位后可下载 CSV", value=None, interactive=False)
     table = gr.Dataframe(headers=headers, interactive=False, wrap=True, elem_id="agency-tasks")
-    task = gr.Dropdown(task_choices(state.engine.index.clauses), value=None, label="任务 → 责任单位 Task",
-                       elem_id="task")
+    task = gr.Dropdown([], value=None, label="任务 → 责任单位 Task", elem_id="task")
     task_agencies = gr.Markdown()
+
+    def live_lists():
+        agencies = state.engine.agencies
+        names = sorted({*agencies.names, *(n for g in agencies.groups for n in g)})
+        return [gr.update(choices=names), gr.update(choices=task_choices(state.engine.index.clauses), value=None)]
+
+    live.add([agency, task], live_lists)
 
     def show(name):
         rows = responsibility_rows(state.engine.agencies, name or "", state.engine.index.documents)
         buffer = io.StringIO(newline="")
         csv.writer(buffer).writerows([headers, *rows])
-        return rows, _file("responsibilities.csv", buffer.getvalue(), "utf-8-sig")
+        path = _file(views.file_name("责任单位", name or "全部", ext="csv"), buffer.getvalue(), "utf-8-sig")
+        return rows, gr.update(value=path, interactive=True, label="下载 CSV · Download")
 
     def agencies_of(clause_id):
         clause = next((c for c in state.engine.index.clauses if c.clause_id == clause_id), None)
         if clause is None:
             return ""
-        return f"**《{clause.title}》{clause.path} {clause.heading}**\n\n" + "\n".join(f"- {a}" for a in clause.agencies)
+        return (f"**《{clause.title}》[{clause.path}]({views.open_link(clause.clause_id)}) {clause.heading}**\n\n"
+                + "\n".join(f"- {a}" for a in clause.agencies))
 
     agency.change(show, agency, [table, download], api_visibility="private")
     task.change(agencies_of, task, task_agencies, api_visibility="private")
 
 
-def _targets_tab(gr, state: AppState):
+def _targets_tab(gr, state: AppState, live: Live):
     import pandas as pd
 
-    from engine.browse import chart_points, targets
+    note = gr.Markdown(elem_id="targets-note")
+    table = gr.Dataframe(pd.DataFrame(), datatype="html", interactive=False, wrap=True, elem_id="targets",
+                         pinned_columns=1)
+    plot = gr.BarPlot(pd.DataFrame({"plan": [], "value": []}), x="plan", y="value", visible=False,
+                      elem_id="targets-chart")
 
-    index = state.engine.index
-    table = targets(index.clauses, index.documents)
-    titles = [d.title for d in index.documents.values()]
-    short = {d.title: _short_name(d) for d in index.documents.values()}
-    rows = [[topic] + ["<br>".join(f"{html.escape(piece)} <sub>{html.escape(c.path)}</sub>"
-                                   for piece, c in table[topic].get(t, [])) or "—" for t in titles]
-            for topic in table]
-    gr.Markdown("每格均注明条款出处（小字为条款）· every cell names its clause. "
-                + "；".join(f"{short[t]} = 《{t}》" for t in titles))
-    gr.Dataframe(pd.DataFrame(rows, columns=["指标 Target"] + [short[t] for t in titles]),
-                 datatype=["str"] + ["html"] * len(titles), interactive=False, wrap=True, elem_id="targets")
-    row, points = chart_points(table)
-    points = [(short[plan], value) for plan, value in points]
-    if len(points) >= 2:  # only an indicator several plans state in one unit
-        gr.BarPlot(pd.DataFrame(points, columns=["plan", "value"]), x="plan", y="value", title=row)
+    def read():
+        index = state.engine.index
+        columns, rows, text, chart = views.targets_view(index.clauses, index.documents)
+        points = pd.DataFrame(chart[1] if chart else [], columns=["plan", "value"])
+        return [text, gr.update(value=pd.DataFrame(rows, columns=columns)),
+                gr.update(value=points, visible=chart is not None, title=chart[0] if chart else None)]
+
+    live.add([note, table, plot], read)
 
 
-def _short_name(doc) -> str:
-    """A column-sized name for a plan: region and period (北京市 2021—2023)."""
-    period = f"{doc.period_start}—{doc.period_end}" if doc.period_start else doc.doc_id
-    return f"{doc.region or ''} {period}".strip()
-
-
-def _documents_tab(gr, state: AppState):
-    from engine.browse import clause_tree
+def _documents_tab(gr, state: AppState, live: Live):
+    headers = ["id", "标题 Title", "文号", "印发日期", "规划期", "地区", "有效期至", "废止", "状态", "来源（正式文本在前）"]
 
     def rows():
         return [[d.doc_id, d.title, d.number or "—", str(d.issue_date or "—"),
                  f"{d.period_start}—{d.period_end}" if d.period_start else "—", d.region or "—",
                  str(d.valid_until or "—"), "；".join(f"《{r.title}》{r.number or ''}" for r in d.repeals) or "—",
                  "现行" if d.in_force(dt.date.today()) else "已失效",
-                 ", ".join(d.sources) + (f"（{len(d.conflicts)} 处版本冲突，以 {d.sources[0]} 为准）" if d.conflicts else "")]
+                 "；".join(("正式 " if k == 0 else "副本 ") + Path(s).name for k, s in enumerate(d.sources))
+                 + (f"（{len(d.conflicts)} 处版本冲突，以正式文本为准）" if d.conflicts else "")]
                 for d in state.engine.index.documents.values()]
 
-    headers = ["id", "标题 Title", "文号", "印发日期", "规划期", "地区", "有效期至", "废止", "状态", "来源文件（已合并重复）"]
-    table = gr.Dataframe(rows(), headers=headers, interactive=False, wrap=True)
-    choice = gr.Dropdown([(d.title, d.doc_id) for d in state.engine.index.documents.values()], value=None,
-                         label="打开 Open")
-    tree = gr.Markdown()
-    choice.change(lambda doc_id: clause_tree(state.engine.index.clauses, doc_id) if doc_id else "", choice, tree,
-                  api_visibility="private")
-    return table, choice, rows
+    table = gr.Dataframe(headers=headers, interactive=False, wrap=True, elem_id="documents", max_height=1600)
+    choice = gr.Dropdown([], value=None, label="打开文档 Open", elem_id="doc-open")
+    view = gr.HTML(elem_id="viewer")
+    live.add([table, choice], lambda: [gr.update(value=rows()), gr.update(choices=_plan_choices(state))])
+
+    def show(doc_id):
+        doc = state.engine.index.documents.get(doc_id or "")
+        return views.viewer(doc, state.engine.index.clauses) if doc else ""
+
+    choice.input(show, choice, view, api_visibility="private")
+    return choice, view
 
 
-def _admin_tab(gr, state: AppState, refresh):
-    """Upload or remove plans: only with the password in PLANQA_ADMIN_PASSWORD."""
+def _admin_tab(gr, state: AppState, live: Live):
+    """Upload or remove plans: only with the password in PLANQA_ADMIN_PASSWORD. Removal asks
+    for confirmation, naming the plan by its title."""
     if not state.secret:
         gr.Markdown("管理功能已关闭：设置环境变量 PLANQA_ADMIN_PASSWORD 后重启即可开启。"
                     "Admin is off: set PLANQA_ADMIN_PASSWORD and restart.")
@@ -439,22 +492,31 @@ def _admin_tab(gr, state: AppState, refresh):
     password = gr.Textbox(label="管理员密码 Admin password", type="password")
     upload = gr.File(label="上传计划文件 Upload a plan", file_types=UPLOAD_TYPES, type="filepath")
     add = gr.Button("导入并加入索引 Ingest and index")
-    remove_id = gr.Dropdown([(d.title, d.doc_id) for d in state.engine.index.documents.values()], value=None,
-                            label="删除文档 Remove", elem_id="remove-doc")
+    remove_id = gr.Dropdown([], value=None, label="删除文档 Remove", elem_id="remove-doc")
     remove = gr.Button("删除 Remove")
-    source = gr.Dropdown(_source_choices(state), value=None, label="来源文件 Source file (copies of one plan)",
-                         elem_id="source-file")
+    with gr.Row(visible=False) as confirm_row:
+        confirm = gr.Button("确认删除 Confirm removal", variant="stop", elem_id="confirm-remove")
+        cancel = gr.Button("取消 Cancel")
+    source = gr.Dropdown([], value=None, label="来源文件 Source file (copies of one plan)", elem_id="source-file")
     drop_source = gr.Button("删除此来源 Remove this source")
     official = gr.Button("设为正式版本 Mark as official")
     status = gr.Markdown(elem_id="admin-status")
+    live.add([remove_id, source], lambda: [gr.update(choices=_plan_choices(state), value=None),
+                                           gr.update(choices=_source_choices(state), value=None)])
 
-    def after(message: str):  # the message, then every view that lists documents, refreshed
-        choices = [(d.title, d.doc_id) for d in state.engine.index.documents.values()]
-        return (html.escape(message).replace("\n", "<br>"), *refresh(), gr.update(choices=choices, value=None),
-                gr.update(choices=_source_choices(state), value=None))
+    def after(text: str):  # the message, then every live list and table, read again
+        return (html.escape(text).replace("\n", "<br>"), gr.update(visible=False), *live.read())
 
     def do_add(given, path, request: gr.Request, progress=gr.Progress()):
         return after(state.admin_add(given, path, progress, _client(request)))
+
+    def ask_remove(doc_id):
+        doc = state.engine.index.documents.get(doc_id or "")
+        if doc is None:
+            return "请先选择要删除的文档。Choose a document first.", gr.update(visible=False)
+        clauses = sum(1 for c in state.engine.index.clauses if c.doc_id == doc.doc_id)
+        return (f"确定要删除《{html.escape(doc.title)}》（{clauses} 条记录）吗？此操作会把它从索引中移除。",
+                gr.update(visible=True))
 
     def do_remove(given, doc_id, request: gr.Request):
         return after(state.admin_remove(given, doc_id, _client(request)))
@@ -464,9 +526,11 @@ def _admin_tab(gr, state: AppState, refresh):
             return after(state.admin_source(given, name, action, _client(request)))
         return run
 
-    outputs = [status, *refresh.outputs, remove_id, source]
+    outputs = [status, confirm_row, *live.outputs]
     add.click(do_add, [password, upload], outputs, api_visibility="private")
-    remove.click(do_remove, [password, remove_id], outputs, api_visibility="private")
+    remove.click(ask_remove, remove_id, [status, confirm_row], api_visibility="private")
+    cancel.click(lambda: ("未删除。", gr.update(visible=False)), None, [status, confirm_row], api_visibility="private")
+    confirm.click(do_remove, [password, remove_id], outputs, api_visibility="private")
     drop_source.click(do_source("remove"), [password, source], outputs, api_visibility="private")
     official.click(do_source("official"), [password, source], outputs, api_visibility="private")
 
@@ -488,22 +552,37 @@ def build_ui(engine):
     import gradio as gr
 
     state = AppState(engine, engine.settings)
+    live = Live()
     with gr.Blocks(title="政策问答 · Plan Q&A", delete_cache=(EXPORT_MAX_AGE_S, EXPORT_MAX_AGE_S)) as demo:
         gr.Markdown("# 政策问答 · Plan Q&A\n北京医药健康产业行动计划：每个回答都引用到具体条款。")
-        with gr.Tab("问答 Ask"):
-            plan_filter = _chat_tab(gr, state)
-        with gr.Tab("责任单位 Responsibilities", elem_id="tab-responsibility"):
-            _responsibility_tab(gr, state)
-        with gr.Tab("目标对比 Targets"):
-            _targets_tab(gr, state)
-        with gr.Tab("文档 Documents"):
-            doc_table, doc_choice, doc_rows = _documents_tab(gr, state)
-        with gr.Tab("管理 Admin"):
-            def refresh():
-                choices = [(d.title, d.doc_id) for d in state.engine.index.documents.values()]
-                return doc_rows(), gr.update(choices=choices), gr.update(choices=choices)
-            refresh.outputs = [doc_table, doc_choice, plan_filter]
-            _admin_tab(gr, state, refresh)
+        # A clause link anywhere on the page (#open-…) writes here; the viewer opens at that clause.
+        open_request = gr.Textbox(elem_id="open-request", elem_classes=["offstage"], show_label=False,
+                                  container=False)
+        with gr.Tabs() as tabs:
+            with gr.Tab("问答 Ask", id="ask"):
+                _chat_tab(gr, state, live, open_request)
+            with gr.Tab("责任单位 Responsibilities", id="responsibility", elem_id="tab-responsibility"):
+                _responsibility_tab(gr, state, live)
+            with gr.Tab("目标对比 Targets", id="targets"):
+                _targets_tab(gr, state, live)
+            with gr.Tab("文档 Documents", id="documents"):
+                doc_choice, viewer = _documents_tab(gr, state, live)
+            with gr.Tab("管理 Admin", id="admin"):
+                _admin_tab(gr, state, live)
+
+        def open_clause(value):
+            clause_id, quote = views.parse_open(value)
+            index = state.engine.index
+            clause = next((c for c in index.clauses if c.clause_id == clause_id), None)
+            doc = index.documents.get(clause.doc_id) if clause else None
+            if doc is None:
+                return gr.skip(), gr.skip(), "<p>该条款已不在索引中（文档可能已被删除）。</p>"
+            return gr.Tabs(selected="documents"), gr.update(value=doc.doc_id), views.viewer(
+                doc, index.clauses, clause.clause_id, quote)
+
+        open_request.change(open_clause, open_request, [tabs, doc_choice, viewer], api_visibility="private").then(
+            None, None, None, js=SCROLL_TO_CLAUSE)
+        demo.load(live.read, None, live.outputs, api_visibility="private")
 
         def ask_api(question: str) -> str:
             """The eval runner's JSON line for one question."""
@@ -528,7 +607,8 @@ def serve(demo, settings: Settings, **launch):
 
     return demo.queue(default_concurrency_limit=settings.app_concurrency).launch(
         max_file_size=f"{int(settings.max_file_mb)}mb",
-        app_kwargs={"middleware": [Middleware(UploadGate, admin=bool(admin_password()))]}, **launch)
+        app_kwargs={"middleware": [Middleware(UploadGate, admin=bool(admin_password()))]},
+        head=views.PAGE_SCRIPT, css=views.PAGE_CSS, **launch)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
