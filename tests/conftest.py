@@ -102,6 +102,31 @@ def plan_index(tmp_path_factory, settings, embeddings):
     return build_index([PLANS], tmp_path_factory.mktemp("index") / "index", settings, embeddings)
 
 
+@pytest.fixture(scope="session")
+def engine(plan_index, settings):
+    """The default engine over the shipped corpus."""
+    from engine import Engine
+
+    return Engine(plan_index, settings)
+
+
+@pytest.fixture(scope="session")
+def engine_for(tmp_path_factory, settings, embeddings):
+    """An engine over an index of one plan folder (another city's plan), built once a session."""
+    from engine import Engine
+    from index.build import build_index
+
+    built = {}
+
+    def make(folder: Path):
+        if folder not in built:
+            index = build_index([folder], tmp_path_factory.mktemp(folder.parent.name) / "index", settings, embeddings)
+            built[folder] = Engine(index, settings)
+        return built[folder]
+
+    return make
+
+
 SYNTHETIC_PLAN = """海淀区人民政府办公室关于印发《海淀区医药健康产业创新发展行动方案（2025—2027年）》的通知
 各街道办事处，各镇人民政府，区政府各委、办、局：
 现将《海淀区医药健康产业创新发展行动方案（2025—2027年）》印发给你们，请认真贯彻落实。

@@ -15,11 +15,6 @@ from ingest.text import fold
 CITY_2021 = "北京市加快医药健康协同创新行动计划(2021—2023年)"
 
 
-@pytest.fixture(scope="module")
-def engine(plan_index, settings):
-    return Engine(plan_index, settings)
-
-
 def _cited(answer):
     return {(c.clause.title, c.clause.path) for c in answer.citations}
 

@@ -13,13 +13,6 @@ GOLD_DIR = REPO / "eval" / "gold"
 OTHER_CITY = REPO / "eval" / "other_city"
 
 
-@pytest.fixture(scope="session")
-def engine(plan_index, settings):
-    from engine import Engine
-
-    return Engine(plan_index, settings)
-
-
 def test_runner_accepts_bare_id_and_question_lines_and_writes_the_contract(engine, settings, tmp_path):
     questions = tmp_path / "q.jsonl"
     questions.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in [
@@ -108,13 +101,9 @@ def test_facts_compare_across_script_width_and_spacing():
 
 
 @pytest.fixture(scope="module")
-def other_city_engine(tmp_path_factory, settings, embeddings):
+def other_city_engine(engine_for):
     """The engine on an index of the Hefei plan alone: a city and industry it was not written for."""
-    from engine import Engine
-    from index.build import build_index
-
-    index = build_index([OTHER_CITY / "plan"], tmp_path_factory.mktemp("other") / "index", settings, embeddings)
-    return Engine(index, settings)
+    return engine_for(OTHER_CITY / "plan")
 
 
 @pytest.mark.parametrize("split", ["test", "paraphrases", "other_city"])

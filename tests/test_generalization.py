@@ -8,18 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from engine import Engine
 from engine.browse import responsibility_rows
 from engine.verify import check
 from eval.scoring import verdict_of
 
 ENGINE_DIR = Path(__file__).resolve().parent.parent / "engine"
 CHANGPING = "昌平区医药健康产业高质量发展行动计划（2026—2028年）"
-
-
-@pytest.fixture(scope="module")
-def engine(plan_index, settings):
-    return Engine(plan_index, settings)
 
 
 def test_every_part_of_a_compound_question_is_answered(engine):

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from engine import Engine
 from engine.analysis import analyse
 from engine.decompose import parts
 from eval.scoring import verdict_of
@@ -20,15 +19,8 @@ CITY_2021 = "北京市加快医药健康协同创新行动计划(2021—2023年)
 
 
 @pytest.fixture(scope="module")
-def engine(plan_index, settings):
-    return Engine(plan_index, settings)
-
-
-@pytest.fixture(scope="module")
-def pdf_engine(tmp_path_factory, settings, embeddings):
-    from index.build import build_index
-
-    return Engine(build_index([PDF_LIKE], tmp_path_factory.mktemp("pdf") / "index", settings, embeddings), settings)
+def pdf_engine(engine_for):
+    return engine_for(PDF_LIKE)
 
 
 def _cited_titles(answer) -> set[str]:

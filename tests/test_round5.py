@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from engine import Engine
 from engine.decompose import parts
 
 REPO = Path(__file__).resolve().parent.parent
@@ -19,15 +18,8 @@ CITY_2021 = "北京市加快医药健康协同创新行动计划(2021—2023年)
 
 
 @pytest.fixture(scope="module")
-def engine(plan_index, settings):
-    return Engine(plan_index, settings)
-
-
-@pytest.fixture(scope="module")
-def city_engine(tmp_path_factory, settings, embeddings):
-    from index.build import build_index
-
-    return Engine(build_index([ANOTHER_CITY], tmp_path_factory.mktemp("city") / "index", settings, embeddings), settings)
+def city_engine(engine_for):
+    return engine_for(ANOTHER_CITY)
 
 
 @pytest.mark.parametrize("typed, expected", [

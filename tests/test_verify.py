@@ -20,11 +20,6 @@ QUOTES = [("“", "”"), ("「", "」"), ("‘", "’"), ("\"", "\"")]
 
 
 @pytest.fixture(scope="module")
-def engine(plan_index, settings):
-    return Engine(plan_index, settings)
-
-
-@pytest.fixture(scope="module")
 def task8(plan_index):
     """二、（三）8. of the 2021—2023 city plan: 新增上市企业25家, 年销售规模50亿元以上企业15家, …"""
     return next(c for c in plan_index.records() if c.title == CITY_2021 and c.path == "二、（三）8.")
