@@ -178,21 +178,20 @@ def viewer(doc, clauses: list, target: str | None = None, quote: str = "") -> st
     """A document's cleaned text beside its clause tree; the clause ``target`` is marked
     (class 'target') and ``quote`` highlighted in it. Conflicting readings are listed."""
     records = sorted((c for c in clauses if c.doc_id == doc.doc_id), key=lambda c: c.span)
-    base = lambda c: c.clause_id.split("#")[0]  # noqa: E731
     tree, body, pos, seen = [], [], 0, set()
     for clause in records:
         start, end = clause.span
         if start > pos:
             body.append(f"<div class='gap'>{html.escape(doc.text[pos:start])}</div>")
         start = max(start, pos)
-        is_target = target is not None and base(clause) == target.split("#")[0]
+        is_target = target is not None and clause.base_id == target.split("#")[0]
         text = doc.text[start:end] or clause.text
         shown = highlight(text, [quote]) if is_target and quote else html.escape(text)
-        anchor = "" if base(clause) in seen else f" id='view-{html.escape(urlquote(base(clause), safe=''))}'"
+        anchor = "" if clause.base_id in seen else f" id='view-{html.escape(urlquote(clause.base_id, safe=''))}'"
         body.append(f"<div class='clause{' target' if is_target else ''}'{anchor}>"
                     f"<span class='path'>{html.escape(clause.path)}</span> {shown}</div>")
-        if base(clause) not in seen:
-            seen.add(base(clause))
+        if clause.base_id not in seen:
+            seen.add(clause.base_id)
             depth = max(len(clause.heading_path) - 1, 0)
             tree.append(f"<li style='margin-left:{depth}em'><a href='{open_link(clause.clause_id)}'>"
                         f"{html.escape(clause.path)}</a> {html.escape((clause.heading or '')[:24])}</li>")

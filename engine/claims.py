@@ -1,5 +1,5 @@
-"""Claims that are not figures, judged against what the plans state: the year a plan was
-issued or runs to ("21版是2022年印发的吧", "有效期到2027年底对吧"), the body a text names for a duty ("是区发改委负责解释的吧" of
+"""Claims that are not figures, judged against what the plans state (the year a plan was
+issued or runs to is judged from its metadata: ``dates.dated_claim``): the body a text names for a duty ("是区发改委负责解释的吧" of
 "由某管理委员会负责解释"), and a word of a set the plans use as alternatives ("按月" where the
 plan says 按季度, "预期性" where it says 约束性: lexicon ``contrasts``). A claim is judged only
 against the clause that states the matter; where that clause says nothing of the kind, no
@@ -10,38 +10,14 @@ from __future__ import annotations
 import re
 
 from ingest.text import fold
-from ingest.types import Clause, Document
+from ingest.types import Clause
 
 from . import compose
 from .knowledge import knowledge
 
-ISSUED_RE = re.compile(r"((?:19|20)\d{2})\s*年(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*[日号])?\s*(?:印发|发布|出台|发的|出的|下发)")
-VALID_RE = re.compile(r"有效期\s*(?:到|至|截至|截止到?)\s*((?:19|20)\d{2})\s*年")
 # "由X负责解释", "办公室设在X", "X牵头": a body the text names for a duty
 DUTY_BODY_RE = re.compile(r"(?:由|设在)([\u4e00-\u9fff（）()]{2,30}?(?:委员会|管委会|政府|局|委|办公室|办))"
                           r"(?:[（(][^）)]{1,30}[）)])?(?:负责|牵头|会同|组织|，|。|,)")
-
-
-def dated(engine, q, docs: list[Document]) -> tuple[str, str, list] | None:
-    """(verdict, sentence, cites) for "X是某年印发的" or "X有效期到某年底" of the one plan in
-    scope, from its notice or the clause that prints its validity."""
-    if len(docs) != 1 or not knowledge().has("premise", q.low):
-        return None
-    doc = docs[0]
-    lang = "en" if q.lang == "en" else "zh"
-    for claim_re, date, key, printed in ((ISSUED_RE, doc.issue_date, "issued", r"印发"),
-                                         (VALID_RE, doc.valid_until, "valid", r"有效期")):
-        m = claim_re.search(q.folded)
-        if not (m and date):
-            continue
-        clause = next((c for c in engine.index.records(doc_ids={doc.doc_id}, kind="notice") if key == "issued"), None) \
-            or next((c for c in engine.index.records(doc_ids={doc.doc_id}) if re.search(printed, fold(c.text))), None)
-        said = f"{date.year}年{date.month}月{date.day}日"
-        right = int(m.group(1)) == date.year
-        sentence = knowledge().say(f"{key}_{'right' if right else 'wrong'}", lang, title=f"《{doc.title}》",
-                                   date=said, asserted=f"{m.group(1)}年")
-        return ("right" if right else "wrong"), sentence, ([(clause, said)] if clause else [])
-    return None
 
 
 def stated_otherwise(engine, q, clause: Clause, sentence: str, nearby: list[Clause] = ()) -> tuple[str, str, Clause] | None:
@@ -51,7 +27,7 @@ def stated_otherwise(engine, q, clause: Clause, sentence: str, nearby: list[Clau
     may say 约束性 of the indicator the text states)."""
     lang = "en" if q.lang == "en" else "zh"
     text = fold(clause.text)
-    bodies = [b for b in dict.fromkeys(DUTY_BODY_RE.findall(fold(sentence)) or DUTY_BODY_RE.findall(text))]
+    bodies = list(dict.fromkeys(DUTY_BODY_RE.findall(fold(sentence)) or DUTY_BODY_RE.findall(text)))
     if bodies and knowledge().has("agency_claim", q.low):
         claimed = _claimed_bodies(engine, q)
         if claimed:
@@ -80,7 +56,7 @@ def stated_otherwise(engine, q, clause: Clause, sentence: str, nearby: list[Clau
 
 def abbreviates(short: str, name: str) -> bool:
     """Whether ``short`` is ``name`` or its characters in order, a few apart (经开区 of 经济技术开发区)."""
-    return bool(re.search(".{0,4}".join(map(re.escape, short)), name)) or short in name or name in short
+    return short in name or name in short or bool(re.search(".{0,4}".join(map(re.escape, short)), name))
 
 
 def _claimed_bodies(engine, q) -> list[str]:

@@ -102,8 +102,7 @@ def extractive(engine, q: Question, filters: Filters, docs: list[Document] = ())
         clause, sentence, score = stating
     noun = ASKED_NOUN_RE.search(q.folded)
     if noun and noun.group(1) not in fold(sentence):  # "提到了哪两个平台": a sentence that names 平台
-        same = clause.clause_id.split("#")[0]
-        clause, sentence, score = next(((c, s, sc) for c, s, sc in ranked if c.clause_id.split("#")[0] == same
+        clause, sentence, score = next(((c, s, sc) for c, s, sc in ranked if c.base_id == clause.base_id
                                         and noun.group(1) in fold(s)), (clause, sentence, score))
     if clause.table and knowledge().has("list_ask", q.low):
         return _table_rows(engine, q, clause, hits)
@@ -329,7 +328,7 @@ def _rank_sentences(engine, q: Question, hits: list, want_number: bool):
             score = overlap(tokens, sentence) + (2.0 if want_number and has_figure(sentence) else 0.0)
             score += sum(min(len(p), 4) for p in phrases if p in fold(sentence))
             score += GOAL_BONUS if in_goals and has_figure(sentence) else 0.0
-            on = hit.clause.clause_id.split("#")[0] in q.follows and score > 0  # the clause the message is on
+            on = hit.clause.base_id in q.follows and score > 0  # the clause the message is on
             ranked.append((hit.clause, sentence, score - 0.5 * (best_rank - 1) + (FOLLOW_BONUS if on else 0.0)))
     return sorted(ranked, key=lambda r: -r[2])
 
@@ -578,8 +577,8 @@ def _named_clauses(engine, q: Question, filters: Filters, hits) -> list[Clause]:
                   and len(g := figures.bigrams(c.heading)) >= 3]
         top = max((s for s, _ in scored), default=0)
         matches = [c for s, c in scored if s >= HEADING_MATCH and s == top]
-    rank = {h.clause.clause_id.split("#")[0]: i for i, h in enumerate(hits)}
-    return sorted(matches, key=lambda c: rank.get(c.clause_id.split("#")[0], 99))
+    rank = {h.clause.base_id: i for i, h in enumerate(hits)}
+    return sorted(matches, key=lambda c: rank.get(c.base_id, 99))
 
 
 @functools.lru_cache(maxsize=1)

@@ -140,20 +140,24 @@ class Engine:
         if q.kind != "time":
             return None
         repealing = [d for d in self.allowed(filters) if any(
-            q.periods and q.periods[0] in analyse(r.title or "").periods or self._title_word(r.title) in q.folded
+            q.periods and q.periods[0] in analyse(r.title or "").periods or self._title_words[r.title or ""] in q.folded
             for r in d.repeals)]
         draft = dates.time_answer(self, q, repealing, also=("repeal",)) if repealing else None
         return draft if draft and not draft.refusal else None
 
-    def _title_word(self, title: str | None) -> str:
-        """A word of a repealed plan's title that no indexed plan's title has ("倍增" of
-        《…倍增行动计划》): how people name a plan that is not in the corpus."""
+    @cached_property
+    def _title_words(self) -> dict[str, str]:
+        """Repealed plan's title → a word of it that no indexed plan's title has ("倍增" of
+        《…倍增行动计划》): how people name a plan that is not in the corpus ("\0", in no
+        question, when there is none). Worked out once per index, not per question."""
         from index.lexical import _jieba
 
         indexed = "".join(fold(d.title) for d in self.index.documents.values())
-        words = [w for w in _jieba().lcut(fold(title or "")) if len(w) >= 2 and w not in indexed
-                 and not re.search(r"\d", w)]
-        return max(words, key=len) if words else "\0"  # "\0" is in no question
+        out = {}
+        for title in {r.title or "" for d in self.index.documents.values() for r in d.repeals}:
+            words = [w for w in _jieba().lcut(fold(title)) if len(w) >= 2 and w not in indexed and not re.search(r"\d", w)]
+            out[title] = max(words, key=len) if words else "\0"
+        return out
 
     def _per_plan(self, q: Question, docs: list[Document]) -> compose.Draft:
         """One answer per plan, under the plan's name: a comparison is the same question asked
@@ -204,7 +208,7 @@ class Engine:
                 own = self.plans.named(q, docs) if relative else self.plans.explicit(q, self.allowed(filters))
             q.quantity = q.quantity or (whole.quantity if not q.scores else None)
             part = self._answer(q, filters, own or docs)
-            cited = frozenset(c.clause_id.split("#")[0] for _, cites in part.sentences for c, _ in cites) or cited
+            cited = frozenset(c.base_id for _, cites in part.sentences for c, _ in cites) or cited
             answered += draft.add_part(knowledge().say("part_head", lang, part=piece.strip()), part,
                                        knowledge().say("part_absent", lang), f"part {n}")
         return draft if answered else compose.Draft.refuse("; ".join(draft.notes))
@@ -243,7 +247,7 @@ class Engine:
         return chinese_terms(text, self._pinyin_regions)
 
     def _build(self, q: Question, filters: Filters, docs: list[Document]) -> compose.Draft:
-        dated = claims.dated(self, q, docs)
+        dated = dates.dated_claim(self, q, docs)
         if dated:  # "X是2022年印发的吧", "有效期到2027年底对吧"
             verdict, sentence, cites = dated
             return compose.Draft("time", [(sentence, cites)], verdicts=[verdict])

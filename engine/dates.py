@@ -59,6 +59,32 @@ def time_answer(engine, q: Question, docs: list[Document], also: tuple[str, ...]
     return draft if draft.sentences else extractive(engine, q, Filters(plans=tuple(d.doc_id for d in docs)))
 
 
+ISSUED_RE = re.compile(r"((?:19|20)\d{2})\s*年(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*[日号])?\s*(?:印发|发布|出台|发的|出的|下发)")
+VALID_RE = re.compile(r"有效期\s*(?:到|至|截至|截止到?)\s*((?:19|20)\d{2})\s*年")
+
+
+def dated_claim(engine, q: Question, docs: list[Document]) -> tuple[str, str, list] | None:
+    """(verdict, sentence, cites) for "X是某年印发的" or "X有效期到某年底" of the one plan in
+    scope, judged from its metadata and cited to the clause that prints the date."""
+    if len(docs) != 1 or not knowledge().has("premise", q.low):
+        return None
+    doc = docs[0]
+    lang = "en" if q.lang == "en" else "zh"
+    notice = next(iter(engine.index.records(doc_ids={doc.doc_id}, kind="notice")), None)
+    for claim_re, date, key, printed in ((ISSUED_RE, doc.issue_date, "issued", r"印发"),
+                                         (VALID_RE, doc.valid_until, "valid", r"有效期")):
+        m = claim_re.search(q.folded)
+        if not (m and date):
+            continue
+        clause = (notice if key == "issued" else None) or _printed(engine, doc, printed)
+        said = _printed_date("", date)
+        right = int(m.group(1)) == date.year
+        sentence = knowledge().say(f"{key}_{'right' if right else 'wrong'}", lang, title=f"《{doc.title}》",
+                                   date=said, asserted=f"{m.group(1)}年")
+        return ("right" if right else "wrong"), sentence, ([(clause, said)] if clause else [])
+    return None
+
+
 def _metadata_facts(engine, q: Question, doc: Document, draft: Draft, en: bool, also: tuple[str, ...] = ()) -> None:
     low = q.folded.lower()
     k = knowledge()

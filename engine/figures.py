@@ -140,7 +140,7 @@ def best(clauses: list[Clause], phrases: list[str], unit: str | None = None,
             near = max((_in_order(p, fold(fact.indicator)) for p in phrases if len(p) >= NEAR_MIN_CHARS), default=0.0)
             score = indicator_score(fact.indicator, phrases) + (near if near >= FOCUS_MIN else 0.0) + (
                 0.05 if unit and same_unit(fact.unit, unit) else 0.0) + (
-                CONTINUITY_BONUS if clause.clause_id.split("#")[0] in follows else 0.0) + (
+                CONTINUITY_BONUS if clause.base_id in follows else 0.0) + (
                 THRESHOLD_BONUS if said & defined else 0.0)
             if found is None or score > found.score:
                 found = Match(fact, clause, score)
@@ -168,7 +168,7 @@ def asked(clauses: list[Clause], question: str, phrases: list[str], year: int | 
             if whole < LEAD_MIN and near < FOCUS_MIN and not (same and whole >= LOOSE_INDICATOR):
                 continue
             score = whole + near + (DESCRIBED_BONUS if same else 0.0) + (
-                CONTINUITY_BONUS if clause.clause_id.split("#")[0] in follows else 0.0)
+                CONTINUITY_BONUS if clause.base_id in follows else 0.0)
             if found is None or score > found.score:
                 found = Match(fact, clause, score)
     return prose_of(found, clauses) if found and found.clause.table else found

@@ -121,8 +121,7 @@ class PlanIndex:
         """A clause's whole text, its chunks joined."""
         if clause.chunks == 1:
             return clause.text
-        base = clause.clause_id.split("#")[0]
-        return "".join(c.text for c in self.clauses if c.clause_id.split("#")[0] == base)
+        return "".join(c.text for c in self.clauses if c.base_id == clause.base_id)
 
     def vectors_by_hash(self) -> dict[str, np.ndarray]:
         """Stored vectors keyed by the hash of their embedded text (for incremental builds)."""

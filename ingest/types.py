@@ -135,6 +135,11 @@ class Clause:
     facts: list[Fact] = dataclasses.field(default_factory=list)  # its figures, bound to indicators
     sources: list[str] = dataclasses.field(default_factory=list)  # the copies that print it
 
+    @property
+    def base_id(self) -> str:
+        """The id of the whole clause: a long clause's chunks share it."""
+        return self.clause_id.split("#")[0]
+
     def citation(self) -> str:
         """《title》path, the form every answer cites."""
         return f"《{self.title}》{self.path}"
