@@ -2,7 +2,8 @@
 
 The hierarchy is the one Chinese plans print: 第一章 → 一、 → （一） → 1. → （1）/① → ——.
 A record's path is the printed labels of its ancestors and itself, in canonical form
-(full-width brackets, ASCII dot): 二、（三）8. Because the path carries the section labels,
+(full-width brackets, ASCII dot): 二、（三）8. Articles (第五条) are numbered through the
+whole document, so their path starts at the article, and their items nest under them. Because the path carries the section labels,
 plans that restart task numbers in each sub-section (district plans) and plans that number
 continuously (city plans) both get unique paths with no special case.
 """
@@ -23,6 +24,7 @@ MARKERS = [  # (level, pattern on folded text, canonical label from the number)
     (4, re.compile(r"^([①-⑳])\s*"), "{0}"),
     (5, re.compile(r"^——\s*"), "——"),
 ]
+ARTICLE_RE = re.compile(r"^第[一二三四五六七八九十百]+条$")
 HEADING_MAX = 40
 CAPTION_MAX = 60
 # An annex starts on a line of its own: 附件, 附件2, 附件：<its title>.
@@ -81,6 +83,8 @@ def parse_structure(paras: list[str], title: tuple[int, int]) -> list[Node]:
             i += 1
             continue
         level, label, rest = marker
+        if level in (2, 3) and not ARTICLE_RE.match(label) and any(ARTICLE_RE.match(l) for _, l, _ in stack):
+            level = 4  # "（一）", "1." inside an article are its items, not new sections
         while stack and stack[-1][0] >= level:
             stack.pop()
         heading, inline_body = _split_heading(rest)
@@ -106,7 +110,11 @@ def _marker(folded: str) -> tuple[int, str, str] | None:
 
 
 def _path(stack: list[tuple[int, str, str]]) -> str:
-    return "".join(label for _, label, _ in stack)
+    """The labels of the open sections; an article (第五条) is numbered through the whole
+    document and cited alone, so the chapters above it are not part of its path."""
+    labels = [label for _, label, _ in stack]
+    article = max((n for n, label in enumerate(labels) if ARTICLE_RE.match(label)), default=0)
+    return "".join(labels[article:])
 
 
 def _split_heading(rest: str) -> tuple[str, bool]:

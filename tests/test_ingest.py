@@ -140,11 +140,11 @@ def test_chapter_and_article_style_with_lead_and_support_units(tmp_path):
     plan.write_text("天津市滨海新区生物医药产业发展若干措施（2024—2026年）\n第一章 总则\n"
                     "第一条 为促进滨海新区生物医药产业高质量发展，制定本措施。\n第二章 支持政策\n"
                     "第二条 对新获批的一类创新药，给予最高1000万元奖励。（牵头单位：区科技局；配合单位：区财政局、区市场监管局）\n"
-                    "（1）首仿药给予最高200万元奖励；\n第三条 支持企业建设中试平台。\n"
+                    "（1）首仿药给予最高200万元奖励；\n（一）二类新药给予最高100万元奖励；\n第三条 支持企业建设中试平台。\n"
                     "本措施自2024年1月1日起施行，有效期至2026年12月31日。\n", "utf-8")
     result = ingest_paths([plan])
     paths = [c.path for c in result.clauses]
-    assert paths == ["第一章第一条", "第二章第二条", "第二章第二条（1）", "第二章第三条"]
+    assert paths == ["第一条", "第二条", "第二条（1）", "第二条（一）", "第三条"]  # articles are cited alone
     assert result.clauses[1].agencies == ["区科技局", "区财政局", "区市场监管局"]
     doc = result.documents[0]
     assert (doc.region, doc.level, doc.effective_from, doc.valid_until) == (
