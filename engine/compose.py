@@ -25,6 +25,7 @@ FOLLOW_BONUS = 1.0  # a sentence of the clause the previous part cited: one shar
 ASKED_NOUN_RE = re.compile(r"(?:哪|什么|啥)(?:些|(?:[一二两三四五六七八九十几]|\d{1,2})?(?:个|种|类|项|家|条|所|批))?([\u4e00-\u9fff]{2})(?:$|[？?，,。]|呢|吗)")
 UNIT_LIST_RE = re.compile(r"(责任|牵头|配合)(单位|部门)")  # what a plan's task lists name
 MAGNITUDES = {"十": "10", "百": "100", "千": "1000"}  # "超百亿的企业" names 超100亿元的企业
+HEADING_WEIGHT = 0.5  # a question word in a clause's heading names its subject: half again its weight
 HEADING_MATCH = 0.8  # share of a heading's bigrams a question must contain to name that clause
 OFFER_MAX = 420  # an eligibility line longer than this keeps fewer sentences
 QUANTITY_RANK = 0.6  # evidence stating the asked amount may rank this far below the best
@@ -198,6 +199,8 @@ def premise_verdict(engine, q: Question, hits, docs: list[Document], filters: Fi
             match = figures.only_of_unit([h.clause for h in hits[:2]], phrases, claim)
         elif match and match.score < figures.SAME_INDICATOR:
             match = None
+        if not match and q.follows:  # a claim about the clause the message is on, loosely named
+            match = figures.sole_of_unit([c for c in pool if c.base_id in q.follows], claim)
         bound = claim.qualifier if figures.bound_of(claim.qualifier) else ""  # "最多2家", as claimed
         said = (f"{claim.value}{claim.unit}{bound}" if bound in POSTFIX_BOUNDS else f"{bound}{claim.value}{claim.unit}"
                 ) if lang == "zh" else claim.value
@@ -324,8 +327,9 @@ def _rank_sentences(engine, q: Question, hits: list, want_number: bool):
         best_rank = min(hit.dense_rank or 99, hit.lexical_rank or 99, len(hits))
         in_goals = goals and (hit.clause.table is not None or any(
             knowledge().has("goal_headings", h) for h in hit.clause.heading_path))
+        subject = HEADING_WEIGHT * overlap(tokens, hit.clause.heading) if hit.clause.heading else 0.0
         for sentence in sentences(hit.clause):
-            score = overlap(tokens, sentence) + (2.0 if want_number and has_figure(sentence) else 0.0)
+            score = overlap(tokens, sentence) + subject + (2.0 if want_number and has_figure(sentence) else 0.0)
             score += sum(min(len(p), 4) for p in phrases if p in fold(sentence))
             score += GOAL_BONUS if in_goals and has_figure(sentence) else 0.0
             on = hit.clause.base_id in q.follows and score > 0  # the clause the message is on
@@ -546,11 +550,11 @@ def clause_lookup(engine, q: Question, filters: Filters) -> Draft | None:
     """'What does clause 8 / 三、（二）3. / the task named X say': the clause's full text."""
     hits = engine.search(q.text, filters)
     named = _named_clauses(engine, q, filters, hits)
-    if not named:
-        clause_hits = [h.clause for h in hits[:3] if h.clause.kind in ("clause", "bullet")]
-        if not clause_hits:
+    if not named:  # the clause whose sentences cover the question best, of the top three
+        top = [h for h in hits[:3] if h.clause.kind in ("clause", "bullet")]
+        if not top:
             return None
-        named = clause_hits[:1]
+        named = [_rank_sentences(engine, q, top, False)[0][0]]
     clause = named[0]
     text = engine.index.full_text(clause)
     lang = "en" if q.lang == "en" else "zh"
@@ -573,12 +577,19 @@ def _named_clauses(engine, q: Question, filters: Filters, hits) -> list[Clause]:
         matches = [c for c in candidates if re.search(rf"(^|[）)、]){n}\.$", c.path)]
     else:
         asked = figures.bigrams(q.folded)
-        scored = [(len(g & asked) / len(g), c) for c in candidates if c.heading
-                  and len(g := figures.bigrams(c.heading)) >= 3]
+        scored = [(max(len(g & asked) / len(g) for g in forms), c) for c in candidates if c.heading
+                  and (forms := _heading_forms(c.heading))]
         top = max((s for s, _ in scored), default=0)
         matches = [c for s, c in scored if s >= HEADING_MATCH and s == top]
     rank = {h.clause.base_id: i for i, h in enumerate(hits)}
     return sorted(matches, key=lambda c: rank.get(c.base_id, 99))
+
+
+def _heading_forms(heading: str) -> list[set[str]]:
+    """Bigram sets a question may name a heading by: the whole heading, and its object without
+    the leading verb ("做好资金保障" is "资金保障那部分"); each of three bigrams or more."""
+    folded = fold(heading).rstrip("。.")
+    return [g for g in (figures.bigrams(folded), figures.bigrams(folded[2:])) if len(g) >= 3]
 
 
 @functools.lru_cache(maxsize=1)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 from collections import Counter
 import re
 import time
 from functools import cached_property
 
-from index.lexical import tokenize
+from index.lexical import STOPWORDS, tokenize
 from index.store import PlanIndex, fuse
 from index.types import Filters
 from ingest.text import fold
@@ -37,6 +38,8 @@ from .verify import check
 NO_PERIOD = "no plan for the period"
 MAX_QUESTION_CHARS = 500
 RELATED_K = 3
+VERBATIM_MIN = 4  # characters of a question phrase that counts as taken from the plans' text
+VERBATIM_RARE = 0.01  # a phrase printed in more than this share of the records (and 3) names no clause
 
 
 class QuestionError(ValueError):
@@ -62,6 +65,7 @@ class Engine:
         self.agencies = AgencyDirectory(index.clauses)
         self.plans = PlanNames(list(index.documents.values()), self.today)
         self.stopwords = FUNCTION_WORDS | _title_words(list(index.documents.values()))
+        self._boundaries: dict[int, set[int]] = {}  # record row → where its words start and end
         chat_model = chat_model if chat_model is not None else chat_model_from_env()
         self.writer = LLMWriter(chat_model, REFUSAL) if chat_model is not None else None
 
@@ -225,17 +229,77 @@ class Engine:
 
     def search(self, text: str, filters: Filters, k: int = 8):
         """Hybrid retrieval within the filters. An English question is searched twice, as
-        asked and as its Chinese terms (plus its numbers), and the two rankings are fused."""
+        asked and as its Chinese terms (plus its numbers), and the two rankings are fused; so
+        are the records that print a phrase of the question verbatim (``verbatim``)."""
         hits = self.index.search(text, k=k, filters=filters)
+        rankings = [hits]
         terms = self._bridge(text) if analyse_language(text) == "en" else ""
-        if not terms:
-            return hits
-        chinese = self.index.search(" ".join([terms, *re.findall(r"\d+", text)]), k=k, filters=filters)
-        return _fuse_hits([hits, chinese], k, self.settings.rrf_k)
+        if terms:
+            rankings.append(self.index.search(" ".join([terms, *re.findall(r"\d+", text)]), k=k, filters=filters))
+        if phrases := self.verbatim(text):
+            rankings.append(self._printing(phrases, filters)[:k])
+        return _fuse_hits(rankings, k, self.settings.rrf_k) if len(rankings) > 1 else hits
 
     def phrases(self, q: Question) -> list[str]:
-        """Whole terms to find verbatim in evidence (an English question's Chinese terms)."""
-        return self._bridge(q.text).split() if q.lang == "en" else []
+        """Whole terms to find verbatim in evidence: an English question's Chinese terms, or
+        the phrases a Chinese question took from the text."""
+        return self._bridge(q.text).split() if q.lang == "en" else list(self.verbatim(q.text))
+
+    @cached_property
+    def _record_keys(self) -> list[str]:
+        return [fold(c.text) for c in self.index.clauses]
+
+    def verbatim(self, text: str) -> tuple[str, ...]:
+        """Phrases of a Chinese question that few records print verbatim ("工作体系", "资金保障"):
+        the words a reader took from the text, which name the clause better than any of
+        their single words. Runs of the question's words, leftmost-longest, printed as
+        whole words (器械首次 inside 医疗器械首次注册 is no phrase); no plan name or title word."""
+        if analyse_language(text) == "en":
+            return ()
+        from index.lexical import _jieba
+
+        titles = [fold(d.title) for d in self.index.documents.values()]
+        stop = self.stopwords | STOPWORDS
+        limit = max(3, VERBATIM_RARE * len(self._record_keys))
+        words = [w for w in _jieba().lcut(fold(self.plans.strip(fold(text))))]
+        found, i = [], 0
+        while i < len(words):
+            for j in range(len(words), i, -1):
+                phrase = "".join(words[i:j])
+                if len(phrase) < VERBATIM_MIN or re.search(r"[^\w\u4e00-\u9fff]|\d", phrase):
+                    continue
+                printing = [n for n, key in enumerate(self._record_keys) if phrase in key]
+                if printing and len(printing) <= limit and any(self._printed_whole(phrase, n) for n in printing):
+                    inner = words[i:j]
+                    while inner and (inner[0] in stop or inner[-1] in stop):  # "脑机接口的" is 脑机接口
+                        inner = inner[1:] if inner[0] in stop else inner[:-1]
+                    phrase = "".join(inner)
+                    if len(phrase) >= VERBATIM_MIN and not any(phrase in t for t in titles):
+                        found.append(phrase)
+                    i = j - 1
+                    break
+            i += 1
+        return tuple(found)
+
+    def _printed_whole(self, phrase: str, row: int) -> bool:
+        """Whether record ``row`` prints ``phrase`` starting and ending at its word boundaries."""
+        from index.lexical import _jieba
+
+        if row not in self._boundaries:
+            ends = itertools.accumulate(len(w) for w in _jieba().lcut(self._record_keys[row]))
+            self._boundaries[row] = {0, *ends}
+        key, cuts = self._record_keys[row], self._boundaries[row]
+        return any(m.start() in cuts and m.end() in cuts for m in re.finditer(re.escape(phrase), key))
+
+    def _printing(self, phrases: tuple[str, ...], filters: Filters) -> list:
+        """Hits for the records within the filters that print any of ``phrases``, those that
+        print the longest first."""
+        from index.types import Hit
+
+        allowed = {d.doc_id for d in self.allowed(filters)}
+        scored = [(max((len(p) for p in phrases if p in key), default=0), n)
+                  for n, key in enumerate(self._record_keys) if self.index.clauses[n].doc_id in allowed]
+        return [Hit(self.index.clauses[n], 0.0) for length, n in sorted(scored, key=lambda s: -s[0]) if length]
 
     @cached_property
     def _pinyin_regions(self) -> dict[str, str]:
@@ -336,7 +400,7 @@ class Engine:
                 cite = numbered.setdefault((clause.clause_id, quote), Citation(len(numbered) + 1, clause, quote))
                 marks.append(f"[{cite.n}]")
             checked.append((sentence + "".join(dict.fromkeys(marks)), [c for c, _ in cites]))
-        kept, failures = check(checked, q.text, set(self.agencies.names),
+        kept, failures = check(checked, f"{q.text}\n{q.folded}", set(self.agencies.names),  # as typed and as read
                                [d.title for d in self.index.documents.values()])
         if not kept or not (numbered or draft.verdicts):
             return self._refusal(q, filters, contexts, failures or ["no supported sentence"])
