@@ -68,7 +68,7 @@ class Question:
 def analyse(question: str) -> Question:
     """Read ``question``."""
     k = knowledge()
-    folded = arabic_figures(fold(question).strip())
+    folded = _plan_units(arabic_figures(fold(question).strip()))
     low = folded.lower()
     scores = readings(low)
     kind = max(scores, key=lambda name: scores[name]) if scores else "general"
@@ -137,6 +137,13 @@ def arabic_figures(folded: str) -> str:
         except (ValueError, KeyError):
             return m.group(0)
     return re.sub(rf"{CN_NUMBER_RE.pattern}(?=\s*(?:{units})(?!级))", digits, folded)
+
+
+def _plan_units(folded: str) -> str:
+    """Spoken measure words after a figure in the plans' units ("500万平米" → "500万平方米")."""
+    for spoken, unit in knowledge().unit_variants:
+        folded = re.sub(rf"(?<=[\d十百千万亿])\s*{re.escape(spoken)}", unit, folded)
+    return folded
 
 
 def _quantity(low: str) -> str | None:

@@ -252,6 +252,14 @@ def only_of_unit(clauses: list[Clause], phrases: list[str], claim: Fact) -> Matc
     return named[0]
 
 
+def sole_of_unit(clauses: list[Clause], claim: Fact) -> Match | None:
+    """The one figure of the claim's unit family in ``clauses`` (the clause the conversation is
+    on), whatever its name: "额度是5亿以内吗" after a part that cited the clause granting 10亿元."""
+    found = {(f.text, f.value): Match(f, c, SAME_INDICATOR) for c in clauses for f in c.facts
+             if same_unit(f.unit, claim.unit)}
+    return next(iter(found.values())) if len(found) == 1 else None
+
+
 def bound_of(qualifier: str) -> str | None:
     """'upper' (最多, 不超过), 'lower' (不少于, 超) or None, by the longest bound word in the
     qualifier (不少于 is a floor although it holds 少于)."""

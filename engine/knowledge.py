@@ -66,8 +66,9 @@ class Knowledge:
                     list(string.Formatter().parse(text))
                 except ValueError as exc:
                     raise KnowledgeError(f"templates.json {lang}.{key}: {exc}") from exc
-        if not all(isinstance(v, list) for k, v in self.lexicon.get("word_variants", {}).items() if not k.startswith("_")):
-            raise KnowledgeError("lexicon.json word_variants maps a plan's word to a list of everyday variants")
+        for key in ("word_variants", "unit_variants"):
+            if not all(isinstance(v, list) for k, v in self.lexicon.get(key, {}).items() if not k.startswith("_")):
+                raise KnowledgeError(f"lexicon.json {key} maps a plan's word to a list of everyday variants")
         if not all(isinstance(g, list) and len(g) >= 2 and all(isinstance(w, str) for w in g) for g in self.contrasts):
             raise KnowledgeError("lexicon.json contrasts must be lists of two or more words")
         if not all(isinstance(g, list) and len(g) >= 2 for g in self.agency_groups):
@@ -100,8 +101,12 @@ class Knowledge:
     @functools.cached_property
     def variants(self) -> list[tuple[str, str]]:
         """(everyday word, the plans' word) pairs of word_variants, longest first."""
-        pairs = [(v, k) for k, vs in self.lexicon.get("word_variants", {}).items() if not k.startswith("_") for v in vs]
-        return sorted(pairs, key=lambda p: -len(p[0]))
+        return _pairs(self.lexicon.get("word_variants", {}))
+
+    @functools.cached_property
+    def unit_variants(self) -> list[tuple[str, str]]:
+        """(spoken measure word, the plans' unit) pairs of unit_variants, longest first."""
+        return _pairs(self.lexicon.get("unit_variants", {}))
 
     def pattern(self, dotted: str) -> re.Pattern:
         """The alternatives at ``dotted`` as one compiled regex (cached)."""
@@ -117,6 +122,11 @@ class Knowledge:
     def say(self, key: str, lang: str, **fields) -> str:
         """A template filled in the answer language (zh-Hant answers are written in zh first)."""
         return self.templates["en" if lang == "en" else "zh"][key].format(**fields)
+
+
+def _pairs(mapping: dict) -> list[tuple[str, str]]:
+    pairs = [(v, k) for k, vs in mapping.items() if not k.startswith("_") for v in vs]
+    return sorted(pairs, key=lambda p: -len(p[0]))
 
 
 def _compile(pattern: str, where: str) -> re.Pattern:

@@ -66,6 +66,20 @@ def _verb_end() -> re.Pattern:
     return re.compile(rf"(?:{_alternation(_lexicon()['figure_verbs'])})$")
 
 
+@functools.lru_cache(maxsize=4096)
+def _verbs_only(span: str) -> bool:
+    """A span of verbs and conjunctions only ("引进和承接"), by their part of speech: a figure
+    after verbs counts the noun after it, whatever the verbs."""
+    import logging
+
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    flags = [w.flag for w in jieba.posseg.lcut(span) if w.word.strip()]
+    return bool(flags) and all(flag in ("v", "c", "d") for flag in flags)
+
+
 def figure_pattern() -> re.Pattern:
     """The regex of a figure as plans write it: qualifier, number or range, unit, trailing qualifier."""
     return _vocabulary()[0]
@@ -95,7 +109,8 @@ def extract(text: str, table: dict | None = None, heading: str = "", default_yea
             # "…细胞与基因治疗等70万平方米标准厂房": a list closed by 等 scopes the noun after the figure;
             # so does a verb ("试点建设1-2家智慧医院" counts 智慧医院)
             named_before = len(re.findall(r"[\u4e00-\u9fffA-Za-z]", before)) >= 2 and not (
-                after and (before.endswith("等") or _verb_end().search(before)))
+                after and (before.endswith("等") or _verb_end().search(before)
+                           or _verbs_only(before)))
             indicator = before if named_before else after or before
             if not indicator:
                 continue
