@@ -25,7 +25,10 @@ FOLLOW_BONUS = 1.0  # a sentence of the clause the previous part cited: one shar
 ASKED_NOUN_RE = re.compile(r"(?:哪|什么|啥)(?:些|(?:[一二两三四五六七八九十几]|\d{1,2})?(?:个|种|类|项|家|条|所|批))?([\u4e00-\u9fff]{2})(?:$|[？?，,。]|呢|吗)")
 UNIT_LIST_RE = re.compile(r"(责任|牵头|配合)(单位|部门)")  # what a plan's task lists name
 MAGNITUDES = {"十": "10", "百": "100", "千": "1000"}  # "超百亿的企业" names 超100亿元的企业
+NOTICE_PENALTY = 2.0  # a cover notice's words (addressees' names) weigh this much less outside time questions
 HEADING_WEIGHT = 0.5  # a question word in a clause's heading names its subject: half again its weight
+POINTED_MIN = 4  # characters of a heading's words that point at its clause ("…那条")
+POINTED_RE = re.compile(rf"([\u4e00-\u9fff]{{{POINTED_MIN},}})(?:那条|这条|那项|这项|那一条|这一条)")
 HEADING_MATCH = 0.8  # share of a heading's bigrams a question must contain to name that clause
 OFFER_MAX = 420  # an eligibility line longer than this keeps fewer sentences
 QUANTITY_RANK = 0.6  # evidence stating the asked amount may rank this far below the best
@@ -328,6 +331,8 @@ def _rank_sentences(engine, q: Question, hits: list, want_number: bool):
         in_goals = goals and (hit.clause.table is not None or any(
             knowledge().has("goal_headings", h) for h in hit.clause.heading_path))
         subject = HEADING_WEIGHT * overlap(tokens, hit.clause.heading) if hit.clause.heading else 0.0
+        if hit.clause.kind == "notice" and q.kind != "time":  # who sends it to whom: no answer but to when/who issued
+            subject -= NOTICE_PENALTY
         for sentence in sentences(hit.clause):
             score = overlap(tokens, sentence) + subject + (2.0 if want_number and has_figure(sentence) else 0.0)
             score += sum(min(len(p), 4) for p in phrases if p in fold(sentence))
@@ -419,12 +424,14 @@ def agency_tasks(engine, q: Question, names: list[str], asked: dict[str, list[st
     (in the plans the question names, if it names any). A short form the question used is
     shown with the names it was looked up as."""
     by_name: dict[str, list[Clause]] = {}
+    agency_of: dict[str, str] = {}  # each name the plans print → the agency asked about
     scope = {d.doc_id for d in docs}
     for name in names:
         for alias, clauses in engine.agencies.tasks_of(name).items():
             clauses = [c for c in clauses if not scope or c.doc_id in scope]
             if clauses:
                 by_name[alias] = clauses
+                agency_of.setdefault(alias, name)
     if not by_name:
         return Draft.refuse(f"no task lists {'、'.join(names)} as 责任单位")
     en = q.lang == "en"
@@ -435,10 +442,11 @@ def agency_tasks(engine, q: Question, names: list[str], asked: dict[str, list[st
         if listed:
             draft.sentences.append((knowledge().say("agency_matched", lang, asked=form, names="、".join(listed)),
                                     [(by_name[m][0], m) for m in listed]))
-    aliases = list(by_name)
-    if len(aliases) > 1:
-        note = knowledge().say("same_agency", lang, names=(" / " if en else "、").join(aliases))
-        draft.sentences.append((note, [(by_name[a][0], a) for a in aliases]))
+    for name in names:  # one agency under several names: said once; two agencies asked are two
+        aliases = [a for a in by_name if agency_of[a] == name]
+        if len(aliases) > 1:
+            note = knowledge().say("same_agency", lang, names=(" / " if en else "、").join(aliases))
+            draft.sentences.append((note, [(by_name[a][0], a) for a in aliases]))
     plans: dict[str, list[tuple[str, Clause]]] = {}
     for alias, clauses in by_name.items():
         for clause in clauses:
@@ -448,7 +456,7 @@ def agency_tasks(engine, q: Question, names: list[str], asked: dict[str, list[st
         used = "、".join(dict.fromkeys(a for a, _ in items))
         head = knowledge().say("plan_names", lang, title=doc.title, names=used)
         draft.sentences.append((head, [(items[0][1], used)]))
-        for _, clause in items:
+        for clause in {c.clause_id: c for _, c in items}.values():  # a task listing two names asked is one line
             draft.sentences.append((f"- {clause.path} {clause.heading}", [(clause, clause.heading)]))
         draft.contexts.extend(c for _, c in items)
     return draft
@@ -562,13 +570,20 @@ def clause_lookup(engine, q: Question, filters: Filters) -> Draft | None:
                              [(clause, text)])], contexts=[clause])
 
 
-def _named_clauses(engine, q: Question, filters: Filters, hits) -> list[Clause]:
+def names_heading(engine, q: Question, filters: Filters) -> bool:
+    """Whether the question names a clause by its heading ("应用场景示范那条")."""
+    return bool(_named_clauses(engine, q, filters, [], by_heading_only=True))
+
+
+def _named_clauses(engine, q: Question, filters: Filters, hits, by_heading_only: bool = False) -> list[Clause]:
     """Clauses the question names: by path (三、（二）3.), by number (第8项, 任务8), or by a
     heading it contains nearly whole; best retrieval rank first."""
     path = re.search(r"[一二三四五六七八九十]+、\s*[(（][一二三四五六七八九十]+[)）]\s*\d*\.?", q.folded)
     number = re.search(r"第\s*(\d+)\s*[条项个]|任务\s*(\d+)(?!\d|\s*[版年轮期])|(\d+)\s*号任务|item\s*(\d+)|task\s*(\d+)|"
                        r"第([一二三四五六七八九十]+)[条项个]", q.folded, re.I)
     candidates = engine.index.records(doc_ids={d.doc_id for d in engine.allowed(filters)}, first_chunks=True)
+    if by_heading_only:
+        path = number = None
     if path:
         want = re.sub(r"\s", "", path.group(0)).replace("(", "（").replace(")", "）")
         matches = [c for c in candidates if c.path.startswith(want)]
@@ -579,10 +594,23 @@ def _named_clauses(engine, q: Question, filters: Filters, hits) -> list[Clause]:
         asked = figures.bigrams(q.folded)
         scored = [(max(len(g & asked) / len(g) for g in forms), c) for c in candidates if c.heading
                   and (forms := _heading_forms(c.heading))]
+        scored += [(1.0, c) for c in _pointed(q, candidates)]
         top = max((s for s, _ in scored), default=0)
         matches = [c for s, c in scored if s >= HEADING_MATCH and s == top]
     rank = {h.clause.base_id: i for i, h in enumerate(hits)}
     return sorted(matches, key=lambda c: rank.get(c.base_id, 99))
+
+
+def _pointed(q: Question, candidates: list[Clause]) -> list[Clause]:
+    """The one clause whose heading holds the words pointed at ("…应用场景示范那条"): the
+    longest tail of them, four characters or more, that some heading holds."""
+    pointed = POINTED_RE.search(q.folded)
+    words = pointed.group(1) if pointed else ""
+    for size in range(len(words), POINTED_MIN - 1, -1):
+        within = [c for c in candidates if c.heading and words[-size:] in fold(c.heading)]
+        if within:
+            return within if len(within) == 1 else []
+    return []
 
 
 def _heading_forms(heading: str) -> list[set[str]]:

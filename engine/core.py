@@ -253,7 +253,7 @@ class Engine:
         """Phrases of a Chinese question that few records print verbatim ("工作体系", "资金保障"):
         the words a reader took from the text, which name the clause better than any of
         their single words. Runs of the question's words, leftmost-longest, printed as
-        whole words (器械首次 inside 医疗器械首次注册 is no phrase); no plan name or title word."""
+        whole words (料首 of 材料首批次 cuts a word: no phrase); no plan name or title word."""
         if analyse_language(text) == "en":
             return ()
         from index.lexical import _jieba
@@ -329,7 +329,7 @@ class Engine:
         # Naming an agency makes "责任单位" part of the description, not the thing asked.
         agency_reading = q.scores.get("responsibility_agency", 0) >= q.scores.get("responsibility_task", 0) - 3
         if names and (q.kind in ("responsibility_agency", "general", "comparison", "figure") or agency_reading) \
-                and _asks_tasks(q) and not _names_task(q):
+                and _asks_tasks(q) and not _names_task(q) and not compose.names_heading(self, q, filters):
             return compose.agency_tasks(self, q, names, asked, docs)
         if q.kind == "responsibility_task":
             return compose.task_agencies(self, q, filters, names, asked)
