@@ -93,3 +93,19 @@ def test_a_measures_document_is_answered_by_its_articles(engine_for, question, p
     answer = engine_for(MEASURES).ask(question)
     assert any(c.clause.path == path for c in answer.citations), answer.text
     assert fact in answer.text, answer.text
+
+
+def test_two_agencies_asked_about_one_task_are_not_called_one_body(engine_for):
+    """"民政局应急局都参与了？" names two agencies; "X那条" points at the task by its heading, so
+    the task's list is the answer, and no note calls the two one body's former and later names."""
+    answer = engine_for(MEASURES).ask("应用场景示范那条 民政局应急局都参与了？还有谁")
+    assert "同一机构" not in answer.text, answer.text
+    assert {c.clause.path for c in answer.citations} == {"第十二条"}
+    assert "市卫健委" in answer.text and "市发改委" in answer.text
+
+
+def test_a_cover_notice_answers_no_question_but_when_and_who_issued(engine_for):
+    """The notice's addressees (…工业园区…) share words with many questions; only time
+    questions may be answered from it."""
+    answer = engine_for(MEASURES).ask("入驻的园区有啥要求")
+    assert all(c.clause.path != "印发通知" for c in answer.citations), answer.text
