@@ -76,14 +76,16 @@ class LocalPostgres:
         port = pid_file.read_text().splitlines()[3].strip()
         return f"postgresql://{USER}@127.0.0.1:{port}/{DATABASE}"
 
-    def start(self) -> str:
-        """Initialise the folder on first use, start the server on a free port, return its URL."""
+    def start(self, **config: str) -> str:
+        """Initialise the folder on first use, start the server on a free port, return its URL.
+        ``config`` adds server settings (``shared_buffers="4GB"``) for this run."""
         bin_dir = self._binaries()
         if not (self.data / "PG_VERSION").is_file():
             self._prepare_data()
             self._run(bin_dir / "initdb", "-D", self.data, "-U", USER, "-A", "trust", "-E", "UTF8", "--no-locale")
         if not (self.data / "postmaster.pid").is_file():
-            options = f"-p {free_port()} -c listen_addresses=127.0.0.1 -k {self.data}"
+            options = " ".join([f"-p {free_port()} -c listen_addresses=127.0.0.1 -k {self.data}",
+                                *(f"-c {key}={value}" for key, value in config.items())])
             self._run(bin_dir / "pg_ctl", "-D", self.data, "-l", self.log, "-w", "-t", "60", "-o", options, "start")
             self._create_database()
         return self.url
