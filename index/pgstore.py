@@ -210,7 +210,8 @@ def langchain_stores(url: str, table: str, embeddings, ef_search: int):
 class PgDenseStore:
     """Nearest allowed rows from PostgreSQL; the same ``ranked`` as the in-process stores."""
 
-    def __init__(self, store, exact_store, vectors: np.ndarray, table: str):
+    def __init__(self, store, exact_store, vectors: np.ndarray, table: str, url: str = ""):
+        self.url = url
         self.store = store
         self.exact_store = exact_store
         self.vectors = vectors
@@ -231,9 +232,16 @@ class PgDenseStore:
             rows = self._rows(self.exact_store, query_vector, depth, where)
         return rows
 
-    @staticmethod
-    def _rows(store, query_vector, depth: int, where: dict | None) -> list[int]:
-        found = store.similarity_search_with_score_by_vector(list(map(float, query_vector)), k=depth, filter=where)
+    def _rows(self, store, query_vector, depth: int, where: dict | None) -> list[int]:
+        from sqlalchemy.exc import DBAPIError
+
+        try:
+            found = store.similarity_search_with_score_by_vector(list(map(float, query_vector)), k=depth, filter=where)
+        except DBAPIError as exc:  # the server went away, or the table was dropped by hand
+            reason = str(exc.orig or exc).strip().splitlines()[0]
+            raise StoreUnreachable(f"PostgreSQL at {redacted(self.url)} did not answer the search ({reason}); "
+                                   f"check that the server runs (on this machine: python -m index.pgserver start) "
+                                   f"and reload the index, or set PLANQA_VECTOR_BACKEND=faiss") from exc
         return [int(doc.metadata["row_id"]) for doc, _ in found]
 
 
@@ -245,4 +253,4 @@ def pgvector_store(vectors: np.ndarray, clauses: list[Clause], documents: dict[s
     hnsw = {"m": settings.pg_hnsw_m, "ef_construction": settings.pg_hnsw_ef_construction}
     table = ensure_table(settings.pg_url, manifest, label, vectors, clauses, documents, hnsw)
     store, exact = langchain_stores(settings.pg_url, table, embeddings, settings.pg_ef_search)
-    return PgDenseStore(store, exact, vectors, table)
+    return PgDenseStore(store, exact, vectors, table, settings.pg_url)

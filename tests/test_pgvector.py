@@ -140,6 +140,23 @@ def test_unreachable_server_names_the_url_and_the_fix(plan_index, settings, embe
     assert "PLANQA_PG_URL" in message and "python -m index.pgserver start" in message, message
 
 
+@pytest.mark.slow
+def test_a_server_that_stops_after_loading_gives_a_clear_error(plan_index, settings, embeddings):
+    folder = Path(tempfile.mkdtemp(prefix="planqa-pg-gone-"))
+    server = LocalPostgres(folder)
+    try:
+        url = server.start()
+        index = PlanIndex.load(plan_index.folder, dataclasses.replace(settings, vector_backend="pgvector", pg_url=url),
+                               embeddings)
+        assert len(index.search("脑机接口", k=3)) == 3
+        server.stop()
+        with pytest.raises(StoreUnreachable, match=f"PostgreSQL at {url} did not answer the search"):
+            index.search("脑机接口", k=3)
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def test_missing_url_says_how_to_get_one(plan_index, settings, embeddings):
     with pytest.raises(StoreUnreachable, match="set PLANQA_PG_URL"):
         PlanIndex.load(plan_index.folder, dataclasses.replace(settings, vector_backend="pgvector", pg_url=""), embeddings)
