@@ -187,6 +187,39 @@ def _pg_query(conn, work: Path) -> dict:
     return {"rows": rows, "table_mb": sizes[0] / 2**20, "index_mb": sizes[1] / 2**20}
 
 
+def app_path(index_dir: Path, repeats: int = 5) -> str:
+    """End-to-end ``PlanIndex.search`` on a built index, FAISS vs pgvector (a throwaway server):
+    what the LangChain PGVectorStore call and the round trip add to a whole retrieval."""
+    import dataclasses
+
+    from eval.bench_index import QUERIES
+    from index.embeddings import SentenceEmbeddings
+    from index.pgserver import LocalPostgres
+    from index.store import PlanIndex
+    from settings import Settings
+
+    settings = Settings.from_env()
+    embeddings = SentenceEmbeddings(settings)
+    server = LocalPostgres(Path(tempfile.mkdtemp(prefix="planqa-bench-pg-")))
+    try:
+        url = server.start()
+        lines = ["| store | records | search p50 | search p95 | dense step p50 |", "|---|---|---|---|---|"]
+        for backend in ("faiss", "pgvector"):
+            index = PlanIndex.load(index_dir, dataclasses.replace(settings, vector_backend=backend, pg_url=url),
+                                   embeddings)
+            _, p50, p95 = _timed_queries(lambda q: index.search(q, k=10), QUERIES * repeats)
+            vectors = [embeddings.embed_query(q) for q in QUERIES]
+            allowed = np.ones(len(index.clauses), dtype=bool)
+            _, d50, _ = _timed_queries(lambda i: index.dense.ranked(vectors[i], 50, allowed), list(range(len(QUERIES))) * repeats)
+            lines.append(f"| {backend} | {len(index.clauses):,} | {p50:.1f} ms | {p95:.1f} ms | {d50:.2f} ms |")
+        return "\n".join(lines)
+    finally:
+        server.stop()
+        import shutil
+
+        shutil.rmtree(server.folder, ignore_errors=True)
+
+
 def main() -> int:
     """Prepare the data, run each engine in its own process, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -197,8 +230,13 @@ def main() -> int:
     parser.add_argument("--engines", default="flat,hnsw,pgvector", help="comma-separated subset")
     parser.add_argument("--pg-url", help="an existing server instead of a throwaway one (its table is replaced)")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
+    parser.add_argument("--app-path", action="store_true",
+                        help="instead: PlanIndex.search on --index-dir itself, FAISS vs pgvector")
     parser.add_argument("--run", nargs=2, metavar=("ENGINE", "WORK"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.app_path:
+        print(app_path(args.index_dir))
+        return 0
     if args.run:
         engine, work = args.run[0], Path(args.run[1])
         result = run_pgvector(work, args.pg_url) if engine == "pgvector" else run_faiss(work, engine)

@@ -62,8 +62,9 @@ def connect(url: str):
             f"cannot connect to PostgreSQL at {redacted(url)} ({reason}); check PLANQA_PG_URL and that "
             f"the server runs (on this machine: python -m index.pgserver start), "
             f"or set PLANQA_VECTOR_BACKEND=faiss") from exc
-    try:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    try:  # looked up first: a read replica refuses even CREATE EXTENSION IF NOT EXISTS
+        if not conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone():
+            conn.execute("CREATE EXTENSION vector")
     except psycopg.Error as exc:
         conn.close()
         raise StoreUnreachable(f"the PostgreSQL server at {redacted(url)} has no pgvector extension "
@@ -96,19 +97,36 @@ def metadata_rows(clauses: list[Clause], documents: dict[str, Document]) -> list
 def ensure_table(url: str, manifest: dict, label: str, vectors: np.ndarray, clauses: list[Clause],
                  documents: dict[str, Document], hnsw: dict) -> str:
     """The table of this index version, filled and indexed (by this process or an earlier one)."""
+    import psycopg
+
     table = version_table(manifest)
     with connect(url) as conn:
-        conn.execute(f"CREATE TABLE IF NOT EXISTS {REGISTRY} (table_name text PRIMARY KEY, label text NOT NULL, "
-                     "manifest jsonb NOT NULL, rows integer NOT NULL, loaded_at timestamptz NOT NULL DEFAULT now())")
-        with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (table,))  # one loader per version
-            if conn.execute(f"SELECT 1 FROM {REGISTRY} WHERE table_name = %s", (table,)).fetchone():
-                return table
-            _fill(conn, table, vectors, metadata_rows(clauses, documents), [c.text for c in clauses], hnsw)
-            conn.execute(f"INSERT INTO {REGISTRY} (table_name, label, manifest, rows) VALUES (%s, %s, %s, %s)",
-                         (table, label, json.dumps(manifest, ensure_ascii=False), len(clauses)))
-        _prune(conn, label)
+        if _registered(conn, table):  # the usual case, and the only one a read replica can serve
+            return table
+        try:
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {REGISTRY} (table_name text PRIMARY KEY, label text NOT NULL, "
+                         "manifest jsonb NOT NULL, rows integer NOT NULL, loaded_at timestamptz NOT NULL DEFAULT now())")
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (table,))  # one loader per version
+                if _registered(conn, table):
+                    return table
+                _fill(conn, table, vectors, metadata_rows(clauses, documents), [c.text for c in clauses], hnsw)
+                conn.execute(f"INSERT INTO {REGISTRY} (table_name, label, manifest, rows) VALUES (%s, %s, %s, %s)",
+                             (table, label, json.dumps(manifest, ensure_ascii=False), len(clauses)))
+            _prune(conn, label)
+        except psycopg.Error as exc:
+            raise StoreUnreachable(
+                f"cannot load the index version into PostgreSQL at {redacted(url)} "
+                f"({str(exc).strip().splitlines()[0]}); a read replica cannot: load it once through the primary "
+                f"(run `python -m index build` or `index search` with PLANQA_PG_URL set to the primary)") from exc
     return table
+
+
+def _registered(conn, table: str) -> bool:
+    """Whether ``table`` is a loaded version (the registry may not exist yet)."""
+    if conn.execute("SELECT to_regclass(%s)", (REGISTRY,)).fetchone()[0] is None:
+        return False
+    return conn.execute(f"SELECT 1 FROM {REGISTRY} WHERE table_name = %s", (table,)).fetchone() is not None
 
 
 def _fill(conn, table: str, vectors: np.ndarray, metadata: list[tuple], texts: list[str], hnsw: dict) -> None:

@@ -131,6 +131,18 @@ def test_old_versions_of_an_index_are_dropped_but_the_last_two_kept(plan_index, 
     assert kept == existing == set(tables[1:]), (kept, existing)
 
 
+def test_a_read_only_server_serves_a_loaded_version_and_refuses_a_new_one(pg_index, plan_index, pg_settings,
+                                                                          embeddings):
+    """What a read replica allows: reading a version the primary loaded, nothing more."""
+    read_only = pg_settings.pg_url + "?options=-c%20default_transaction_read_only%3Don"
+    replica = PlanIndex.load(plan_index.folder, dataclasses.replace(pg_settings, pg_url=read_only), embeddings)
+    query = "昌平区计划落地跨国药企总部或研发中心多少家？"
+    assert _ids(replica, query) == _ids(pg_index, query)
+    with pytest.raises(StoreUnreachable, match="a read replica cannot: load it once through the primary"):
+        ensure_table(read_only, {"version": "new"}, "read-only-test", plan_index.dense.vectors[:2],
+                     plan_index.clauses[:2], plan_index.documents, {"m": 4, "ef_construction": 8})
+
+
 def test_unreachable_server_names_the_url_and_the_fix(plan_index, settings, embeddings):
     url = f"postgresql://planqa:s3cret@127.0.0.1:{free_port()}/planqa"
     with pytest.raises(StoreUnreachable) as raised:
