@@ -203,7 +203,7 @@ def _vector_store(vectors: np.ndarray, clauses: list[Clause], embeddings: Senten
     if backend == "pgvector":
         from .pgstore import pgvector_store
 
-        return pgvector_store(vectors, clauses, documents, embeddings, settings, manifest, label)
+        return pgvector_store(vectors, clauses, documents, settings, manifest, label)
     from langchain_core.documents import Document as LCDocument
 
     docs = [LCDocument(page_content=c.text, metadata={"row": i, "clause_id": c.clause_id})

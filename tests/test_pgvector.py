@@ -55,7 +55,7 @@ def _gold_questions() -> list[str]:
 
 
 def test_vectors_are_served_by_postgres(pg_index, pg_url, plan_index):
-    assert type(pg_index.dense.store).__name__ == "PGVectorStore"
+    assert type(pg_index.dense).__name__ == "PgDenseStore"
     with connect(pg_url) as conn:
         rows = conn.execute(f"SELECT count(*) FROM {pg_index.dense.table}").fetchone()[0]
         methods = [r[0] for r in conn.execute("SELECT am.amname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
