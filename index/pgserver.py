@@ -70,11 +70,22 @@ class LocalPostgres:
     def url(self) -> str:
         """The connection URL of the running server (its port is read from its pid file)."""
         pid_file = self.data / "postmaster.pid"
-        if not pid_file.is_file():
+        if not self.running():
             raise ServerError(f"no server is running in {self.folder}; start it with: "
                               f"python -m index.pgserver start --folder {self.folder}")
         port = pid_file.read_text().splitlines()[3].strip()
         return f"postgresql://{USER}@127.0.0.1:{port}/{DATABASE}"
+
+    def running(self) -> bool:
+        """Whether the server of this folder is up (its pid file names a live process; a file
+        left by a crash or a reboot does not count)."""
+        try:
+            os.kill(int((self.data / "postmaster.pid").read_text().split()[0]), 0)
+        except PermissionError:  # alive, another user's
+            return True
+        except (OSError, ValueError, IndexError):
+            return False
+        return True
 
     def start(self, **config: str) -> str:
         """Initialise the folder on first use, start the server on a free port, return its URL.
@@ -83,7 +94,7 @@ class LocalPostgres:
         if not (self.data / "PG_VERSION").is_file():
             self._prepare_data()
             self._run(bin_dir / "initdb", "-D", self.data, "-U", USER, "-A", "trust", "-E", "UTF8", "--no-locale")
-        if not (self.data / "postmaster.pid").is_file():
+        if not self.running():  # pg_ctl removes a stale pid file itself
             options = " ".join([f"-p {free_port()} -c listen_addresses=127.0.0.1 -k {self.data}",
                                 *(f"-c {key}={value}" for key, value in config.items())])
             self._run(bin_dir / "pg_ctl", "-D", self.data, "-l", self.log, "-w", "-t", "60", "-o", options, "start")
@@ -92,7 +103,7 @@ class LocalPostgres:
 
     def stop(self) -> None:
         """Stop the server (fast shutdown: open sessions are ended); nothing if it is not running."""
-        if (self.data / "postmaster.pid").is_file():
+        if self.running():
             self._run(self._binaries() / "pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
 
     def _binaries(self) -> Path:
