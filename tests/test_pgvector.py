@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-from index.pgserver import LocalPostgres, free_port
+from index.pgserver import LocalPostgres, ServerError, free_port
 from index.pgstore import REGISTRY, connect, ensure_table, version_table
 from index.store import PlanIndex
 from index.types import Filters, StoreUnreachable
@@ -167,6 +167,16 @@ def test_a_server_that_stops_after_loading_gives_a_clear_error(plan_index, setti
     finally:
         server.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root runs the server as another user")
+def test_as_root_a_folder_the_server_user_cannot_reach_is_refused_with_the_fix(tmp_path):
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    private.chmod(0o700)
+    with pytest.raises(ServerError, match=f"the user nobody cannot enter {private}.*under /tmp or /var/lib"):
+        LocalPostgres(private / "pg").start()
+    assert not (private / "pg").exists(), "nothing is copied or initialised before the check"
 
 
 def test_missing_url_says_how_to_get_one(plan_index, settings, embeddings):
