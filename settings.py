@@ -54,8 +54,18 @@ class Settings:
     # how deep each retriever looks before fusing.
     rrf_k: int = 60
     fusion_depth: int = 50
-    # Vector store behind LangChain's interface: "faiss" (default) or "qdrant" (local mode).
+    # Vector store behind LangChain's interface: "faiss" (default, in process), "qdrant" (local
+    # mode) or "pgvector" (a PostgreSQL server at pg_url; README "Server store and scaling").
     vector_backend: str = "faiss"
+    # libpq URL of the PostgreSQL server with pgvector, e.g. postgresql://planqa@127.0.0.1:5432/planqa
+    # (`python -m index.pgserver start` runs one on this machine and prints its URL). Not hashed:
+    # where the vectors live does not change results, and the URL may hold a password.
+    pg_url: str = ""
+    # pgvector HNSW: graph degree and build beam (pgvector's defaults), and the query beam, at
+    # least fusion_depth so one unfiltered scan returns every row fusion reads.
+    pg_hnsw_m: int = 16
+    pg_hnsw_ef_construction: int = 64
+    pg_ef_search: int = 100
     # Answers the app computes at once (Gradio queue); measured with eval/load_test.py (README).
     app_concurrency: int = 2
     # How long a change to the index (build, add, remove, upload) waits for another writer.
@@ -74,8 +84,11 @@ class Settings:
 
     def hash(self) -> str:
         """Short stable hash of the settings that change results (paths excluded)."""
-        data = {k: v for k, v in dataclasses.asdict(self).items() if not isinstance(v, Path)}
+        data = {k: v for k, v in dataclasses.asdict(self).items() if not isinstance(v, Path) and k not in _UNHASHED}
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
+
+
+_UNHASHED = {"pg_url"}
 
 
 def _coerce(type_name: str, raw: str):

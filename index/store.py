@@ -57,7 +57,7 @@ class PlanIndex:
         self.hashes = hashes
         self.bm25 = bm25
         self.embeddings = embeddings
-        self.dense = _vector_store(vectors, clauses, embeddings, settings.vector_backend)
+        self.dense = _vector_store(vectors, clauses, embeddings, settings, self.documents, manifest, str(folder))
         self._keys: list[str] | None = None  # match keys of the texts, built on first phrase query
         self._doc_ids = list(self.documents)
         position = {doc_id: i for i, doc_id in enumerate(self._doc_ids)}
@@ -133,7 +133,7 @@ class PlanIndex:
         allowed = self._allowed(filters)
         if not allowed.any():
             return []
-        dense = self.dense.ranked(self.embeddings.embed_query(query), depth, allowed)
+        dense = self.dense.ranked(self.embeddings.embed_query(query), depth, allowed, filters)
         scores, coverage = self.bm25.scores(query)
         scores = np.where(allowed, scores, 0.0)
         order = np.argsort(-scores, kind="stable")
@@ -179,8 +179,8 @@ class _DenseStore:
         self.store = store
         self.vectors = vectors
 
-    def ranked(self, query_vector: list[float], depth: int, allowed: np.ndarray) -> list[int]:
-        """Rows of the nearest allowed records, best first.
+    def ranked(self, query_vector: list[float], depth: int, allowed: np.ndarray, filters: Filters = Filters()) -> list[int]:
+        """Rows of the nearest allowed records, best first (``filters`` are already in ``allowed``).
 
         With a filter, look deeper; if the filter is so selective that too few neighbours
         pass, search everything once more.
@@ -195,9 +195,15 @@ class _DenseStore:
             fetch = total
 
 
-def _vector_store(vectors: np.ndarray, clauses: list[Clause], embeddings: SentenceEmbeddings,
-                  backend: str) -> _DenseStore:
-    """Wrap the vectors in the configured LangChain vector store (FAISS by default)."""
+def _vector_store(vectors: np.ndarray, clauses: list[Clause], embeddings: SentenceEmbeddings, settings: Settings,
+                  documents: dict[str, Document], manifest: dict, label: str):
+    """Wrap the vectors in the configured vector store (FAISS by default); ``label`` names the
+    index for a server store, which keeps one table per version of it."""
+    backend = settings.vector_backend
+    if backend == "pgvector":
+        from .pgstore import pgvector_store
+
+        return pgvector_store(vectors, clauses, documents, settings, manifest, label)
     from langchain_core.documents import Document as LCDocument
 
     docs = [LCDocument(page_content=c.text, metadata={"row": i, "clause_id": c.clause_id})
@@ -207,7 +213,7 @@ def _vector_store(vectors: np.ndarray, clauses: list[Clause], embeddings: Senten
 
         return _DenseStore(qdrant_store(vectors, docs, embeddings), vectors)
     if backend != "faiss":
-        raise IndexMismatch(f"unknown vector_backend '{backend}'; use 'faiss' or 'qdrant'")
+        raise IndexMismatch(f"unknown vector_backend '{backend}'; use 'faiss', 'qdrant' or 'pgvector'")
     import faiss
     from langchain_community.docstore.in_memory import InMemoryDocstore
     from langchain_community.vectorstores import FAISS

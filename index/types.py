@@ -20,6 +20,10 @@ class IndexMismatch(PlanIndexError):
     """The index was built with settings that differ from the current ones."""
 
 
+class StoreUnreachable(PlanIndexError):
+    """The vector store's server (PostgreSQL) cannot be reached or lacks pgvector."""
+
+
 class IndexBusy(PlanIndexError):
     """Another writer held the index for longer than the wait allowed."""
 
