@@ -286,16 +286,21 @@ def _with_complement(engine, q: Question, clause: Clause, sentence: str, score: 
         return clause.text, clause.text
     tokens = engine.question_tokens(q)
     covered = _coverage(engine, q, sentence)
-    extra = next((sn for c, sn, sc in ranked if c is clause and sn != sentence and sc > 0.5 * score
-                  and (not want_number or has_figure(sn)) and _coverage(engine, q, sn) - covered), None)
+    extra = next((sn for c, sn, sc in ranked if c is clause and sn != sentence and (not want_number or has_figure(sn))
+                  and (added := _coverage(engine, q, sn) - covered)
+                  and (sc > 0.5 * score or any(len(t) >= 3 for t in added))), None)  # a long word only it covers
     pair = sorted([sentence, extra], key=clause.text.find) if extra else [sentence]
     return "".join(_piece(clause, x, tokens, want_number) for x in pair), "".join(pair)
 
 
 def _coverage(engine, q: Question, sentence: str) -> set[str]:
-    """The question's words and phrases a sentence contains."""
+    """The question's words and phrases a sentence contains, a word also when the sentence
+    spells it out (北交所 of 北京证券交易所)."""
     folded = fold(sentence)
-    return (engine.question_tokens(q) & content_tokens(sentence)) | {p for p in engine.phrases(q) if p in folded}
+    tokens = engine.question_tokens(q)
+    shared = tokens & content_tokens(sentence)
+    spelled = {t for t in tokens - shared if len(t) >= 3 and not t.isascii() and claims.abbreviates(t, folded)}
+    return shared | spelled | {p for p in engine.phrases(q) if p in folded}
 
 
 def _table_rows(engine, q: Question, row: Clause, hits) -> Draft:

@@ -109,3 +109,9 @@ def test_a_cover_notice_answers_no_question_but_when_and_who_issued(engine_for):
     questions may be answered from it."""
     answer = engine_for(MEASURES).ask("入驻的园区有啥要求")
     assert all(c.clause.path != "印发通知" for c in answer.citations), answer.text
+
+
+def test_a_sentence_that_spells_out_an_abbreviated_word_joins_the_answer(engine_for):
+    """北交所 is 北京证券交易所 spelled out: the clause's sentence about it is the other half."""
+    answer = engine_for(MEASURES).ask("机器人企业境内上市和去北交所上市 奖励差多少")
+    assert "600万元" in answer.text and "400万元" in answer.text, answer.text
