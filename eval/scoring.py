@@ -28,7 +28,7 @@ CITE_RE = re.compile(r"\[\d+\]")
 # Citations named in an answer (《title》 and its clause path) are not claims of figures.
 # (the scorer keeps its own copy so that a change to the engine cannot change the score)
 REFERENCE_RE = re.compile(r"《[^》]*》(?:, clause )?[^：:\s「“|]*|[一二三四五六七八九十]+、(?:[(（][一二三四五六七八九十]+[)）])?"
-                          r"(?:\d{1,3}\.)?|[(（][一二三四五六七八九十]+[)）]\d{1,3}\.")
+                          r"(?:\d{1,3}\.)?|[(（][一二三四五六七八九十]+[)）]\d{1,3}\.|附件\d{0,2}(?:·\d{1,3}\.)?")
 # How an answer states its verdict (the README's contract), in the order they are tried.
 VERDICTS = [("wrong", re.compile(r"^(不对[：:，,]|No\b)")), ("unstated", re.compile(r"^(计划未写明|The plans do not state)")),
             ("right", re.compile(r"^(对[：:，,]|Yes\b)"))]

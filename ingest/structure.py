@@ -111,10 +111,14 @@ def _marker(folded: str) -> tuple[int, str, str] | None:
 
 def _path(stack: list[tuple[int, str, str]]) -> str:
     """The labels of the open sections; an article (第五条) is numbered through the whole
-    document and cited alone, so the chapters above it are not part of its path."""
+    document and cited alone, so the chapters above it are not part of its path. A numbered
+    annex is set off from the items in it (附件2·3.)."""
     labels = [label for _, label, _ in stack]
     article = max((n for n, label in enumerate(labels) if ARTICLE_RE.match(label)), default=0)
-    return "".join(labels[article:])
+    labels = labels[article:]
+    if len(labels) > 1 and re.fullmatch(r"附件\d+", labels[0]):  # 附件2·3., not 附件23.
+        labels[0] += "·"
+    return "".join(labels)
 
 
 def _split_heading(rest: str) -> tuple[str, bool]:
