@@ -87,6 +87,10 @@ def extractive(engine, q: Question, filters: Filters, docs: list[Document] = ())
     clause, sentence, score = ranked[0]
     leads = _fact_lead(engine, q, hits, docs) if want_number else []
     lead_clauses = [c for _, cites in leads for c, _ in cites]
+    taken = engine.phrases(q) if q.lang != "en" else []
+    if lead_clauses and taken and not any(p in fold(c.text) for c in lead_clauses for p in taken) \
+            and any(p in fold(sentence) for p in taken):  # the words taken from another clause name it
+        leads, lead_clauses = [], []
     if lead_clauses and clause not in lead_clauses:  # quote where the bound figure is stated
         clause = lead_clauses[0]
         sentence = next((s for s in sentences(clause) if fold(leads[0][1][0][1]) in fold(s)), clause.text)

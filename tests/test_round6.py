@@ -115,3 +115,10 @@ def test_a_sentence_that_spells_out_an_abbreviated_word_joins_the_answer(engine_
     """北交所 is 北京证券交易所 spelled out: the clause's sentence about it is the other half."""
     answer = engine_for(MEASURES).ask("机器人企业境内上市和去北交所上市 奖励差多少")
     assert "600万元" in answer.text and "400万元" in answer.text, answer.text
+
+
+def test_words_taken_from_a_clause_outweigh_a_figure_bound_elsewhere(engine):
+    """"首次达到一定规模给激励 这个规模是多少亿": the words come from the incentive clause, which
+    states no amount; the 2500亿元 goal is another clause's figure."""
+    answer = engine.ask("18版说年主营业务收入首次达到一定规模给激励 这个规模是多少亿")
+    assert answer.refused and "2500" not in answer.text, answer.text
