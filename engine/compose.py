@@ -119,7 +119,7 @@ def extractive(engine, q: Question, filters: Filters, docs: list[Document] = ())
     if noun and noun.group(1) not in fold(piece) and noun.group(1) in fold(whole):
         piece = sentence = whole  # trimmed to the words it shares, it lost what is asked for
     draft = Draft("figure" if want_number else "clause", contexts=[h.clause for h in hits])
-    judged = claims.stated_otherwise(engine, q, clause, sentence, [h.clause for h in hits[:3]]) \
+    judged = claims.stated_otherwise(engine, q, clause, whole, [h.clause for h in hits[:3]]) \
         if not q.figures and knowledge().has("premise", q.low) else None
     if judged:  # "是区发改委负责解释的吧", "是按月做的吧": the verdict first
         verdict, said, by = judged
@@ -299,7 +299,7 @@ def _with_complement(engine, q: Question, clause: Clause, sentence: str, score: 
 
 def _coverage(engine, q: Question, sentence: str) -> set[str]:
     """The question's words and phrases a sentence contains, a word also when the sentence
-    spells it out (北交所 of 北京证券交易所)."""
+    spells it out (经开区 of 经济技术开发区)."""
     folded = fold(sentence)
     tokens = engine.question_tokens(q)
     shared = tokens & content_tokens(sentence)
