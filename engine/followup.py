@@ -36,8 +36,22 @@ def resolve(question: str, history: list[str], plans: PlanNames) -> str:
             return f"{topic_of(previous, plans)}，{subject}"
         # "那X区呢": the previous question about another plan
         return f"{subject}的{plans.strip(previous)}" if not subject.endswith("的") else subject + plans.strip(previous)
+    if (swapped := _other_figure(subject, previous)) and not asks(subject):  # "100亿级别几家" → "那50亿的呢"
+        return swapped
     scope = "".join(f"{m}，" for m in _scopes(previous, plans))  # "X平台呢": same plan, same ask
     return scope + (subject if asks(subject) else borrow_predicate(subject, previous))  # "另外X去哪些…" asks itself
+
+
+def _other_figure(subject: str, previous: str) -> str | None:
+    """The previous question with its figure replaced by the one the follow-up names, when the
+    follow-up names one of the same unit ("再往下一档 50亿那个级别的呢" after "…100亿级别的目标几家")."""
+    from .figures import same_unit
+
+    said, before = figure_pattern().search(fold(subject)), figure_pattern().search(fold(previous))
+    if not (said and before and same_unit(said.group("unit"), before.group("unit"))):
+        return None
+    text = fold(previous)
+    return text[:before.start()] + said.group(0) + text[before.end():]
 
 
 def topic_of(piece: str, plans: PlanNames) -> str:

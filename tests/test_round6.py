@@ -122,3 +122,13 @@ def test_words_taken_from_a_clause_outweigh_a_figure_bound_elsewhere(engine):
     states no amount; the 2500亿元 goal is another clause's figure."""
     answer = engine.ask("18版说年主营业务收入首次达到一定规模给激励 这个规模是多少亿")
     assert answer.refused and "2500" not in answer.text, answer.text
+
+
+def test_a_follow_up_naming_another_figure_asks_the_same_of_it(engine):
+    """"再往下一档 50亿那个级别的呢" after "…100亿级别的目标几家": the same question of 50亿."""
+    from engine.followup import _other_figure
+
+    assert _other_figure("再往下一档 50亿那个级别的", "21版龙头企业100亿级别的目标几家") == "21版龙头企业50亿级别的目标几家"
+    assert _other_figure("二类", "三类器械首次拿证奖多少") is None
+    answer = engine.ask("再往下一档 50亿那个级别的呢", history=["21版龙头企业100亿级别的目标几家"])
+    assert "50亿元以上企业15家" in answer.text, answer.text
