@@ -85,7 +85,7 @@ class PlanIndex:
 
         manifest = read_manifest(root, folder)
         embeddings = embeddings or SentenceEmbeddings(settings)
-        check_manifest(manifest, settings, embeddings.model_id, folder)
+        check_manifest(manifest, settings, embeddings.model_id, folder, embeddings.encoder)
         documents = [Document.from_dict(d) for d in json.loads((root / "documents.json").read_text("utf-8"))]
         rows = [json.loads(line) for line in (root / "records.jsonl").read_text("utf-8").splitlines()]
         hashes = [row.pop("embed_hash") for row in rows]
@@ -237,10 +237,12 @@ def read_manifest(folder: Path, named: Path | None = None) -> dict:
                            f"python -m index build --index-dir {folder}") from exc
 
 
-def check_manifest(manifest: dict, settings: Settings, model_id: str, folder: Path) -> None:
-    """Refuse an index built differently from what the settings ask for."""
-    expected = {"format": FORMAT_VERSION, "embedding_model": model_id, "normalized": True,
-                "query_prefix": settings.query_prefix, "passage_prefix": settings.passage_prefix}
+def check_manifest(manifest: dict, settings: Settings, model_id: str, folder: Path,
+                   encoder: str | None = None) -> None:
+    """Refuse an index built differently from what the settings ask for, the query encoder
+    included: int8 vectors searched with fp32 queries (or the reverse) rank differently."""
+    expected = {"format": FORMAT_VERSION, "embedding_model": model_id, "encoder": encoder or settings.encoder,
+                "normalized": True, "query_prefix": settings.query_prefix, "passage_prefix": settings.passage_prefix}
     for key, want in expected.items():
         if manifest.get(key) != want:
             raise IndexMismatch(
