@@ -24,6 +24,7 @@ from settings import Settings
 
 from .embeddings import SentenceEmbeddings
 from .lexical import BM25Index
+from .phrases import PhraseIndex
 from .types import Filters, Hit, IndexMismatch, IndexMissing
 
 FORMAT_VERSION = 2  # 2: records carry their quantified facts
@@ -58,7 +59,7 @@ class PlanIndex:
         self.bm25 = bm25
         self.embeddings = embeddings
         self.dense = _vector_store(vectors, clauses, embeddings, settings.vector_backend)
-        self._keys: list[str] | None = None  # match keys of the texts, built on first phrase query
+        self._phrases: PhraseIndex | None = None  # over the texts' match keys, built on first phrase query
         self._doc_ids = list(self.documents)
         position = {doc_id: i for i, doc_id in enumerate(self._doc_ids)}
         self._doc_rows = np.array([position[c.doc_id] for c in clauses], dtype=np.int32)
@@ -136,23 +137,30 @@ class PlanIndex:
         dense = self.dense.ranked(self.embeddings.embed_query(query), depth, allowed)
         scores, coverage = self.bm25.scores(query)
         scores = np.where(allowed, scores, 0.0)
-        order = np.argsort(-scores, kind="stable")
-        lexical = [int(i) for i in order[:depth] if scores[i] > 0]
-        phrase = self._phrase_rows(query, order, allowed)[:depth]
+        lexical = bm25_order(scores, np.flatnonzero(scores > 0))[:depth].tolist()
+        phrase = self._phrase_rows(query, scores, allowed)[:depth]
         return fuse(self.clauses, [(dense, 1.0), (lexical, coverage), (phrase, 1.0)], k, self.settings.rrf_k)
 
-    def _phrase_rows(self, query: str, order: np.ndarray, allowed: np.ndarray) -> list[int]:
+    def _phrase_rows(self, query: str, scores: np.ndarray, allowed: np.ndarray) -> list[int]:
         """Records containing a short query verbatim (市科委, 3000亿元), in BM25 order.
 
         Users type exact phrases; word-level BM25 alone ranks 市卫生健康委 as close to
-        市卫生计生委 as the phrase itself.
+        市卫生计生委 as the phrase itself. The bigram index (built on the first phrase query)
+        reads only the records that can hold the phrase.
         """
         key = match_key(query).strip("?？。.!！")
         if not 2 <= len(key) <= PHRASE_MAX or " " in query.strip():
             return []
-        if self._keys is None:
-            self._keys = [match_key(c.text) for c in self.clauses]
-        return [int(i) for i in order if allowed[i] and key in self._keys[i]]
+        if self._phrases is None:
+            self._phrases = PhraseIndex([match_key(c.text) for c in self.clauses])
+        rows = self._phrases.rows_containing(key)
+        return bm25_order(scores, rows[allowed[rows]]).tolist()
+
+
+def bm25_order(scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``rows`` by descending score, ties by row: the order a stable argsort of all rows gives,
+    without sorting all of them."""
+    return rows[np.lexsort((rows, -scores[rows]))]
 
 
 def fuse(clauses: list[Clause], ranked: list[tuple[list[int], float]], k: int, rrf_k: int) -> list[Hit]:
