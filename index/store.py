@@ -22,7 +22,7 @@ from ingest.text import fold, match_key
 from ingest.types import Clause, Document
 from settings import Settings
 
-from .embeddings import SentenceEmbeddings
+from .embeddings import SentenceEmbeddings, for_langchain
 from .lexical import BM25Index
 from .phrases import PhraseIndex
 from .types import Filters, Hit, IndexMismatch, IndexMissing
@@ -181,11 +181,31 @@ def fuse(clauses: list[Clause], ranked: list[tuple[list[int], float]], k: int, r
 
 
 class _DenseStore:
-    """The LangChain vector store plus the row order it was filled in."""
+    """Nearest records by vector, and the LangChain vector store over them.
 
-    def __init__(self, store, vectors: np.ndarray):
-        self.store = store
+    FAISS is searched directly (``index.search`` is all LangChain's ``FAISS`` wrapper does on
+    this path, and its import costs seconds at start); its ``store`` is made on first use by
+    whatever wants the LangChain interface. Other backends search through their store.
+    """
+
+    def __init__(self, vectors: np.ndarray, make_store, index=None):
         self.vectors = vectors
+        self.index = index
+        self._make_store = make_store
+        self._store = None
+
+    @property
+    def store(self):
+        """The LangChain ``VectorStore`` over the records (made on first use)."""
+        if self._store is None:
+            self._store = self._make_store()
+        return self._store
+
+    def _nearest(self, query_vector: list[float], k: int) -> list[int]:
+        if self.index is not None:
+            _, ids = self.index.search(np.asarray([query_vector], dtype="float32"), k)
+            return [int(i) for i in ids[0] if i >= 0]
+        return [doc.metadata["row"] for doc, _ in self.store.similarity_search_with_score_by_vector(query_vector, k=k)]
 
     def ranked(self, query_vector: list[float], depth: int, allowed: np.ndarray) -> list[int]:
         """Rows of the nearest allowed records, best first.
@@ -196,8 +216,7 @@ class _DenseStore:
         total = len(allowed)
         fetch = min(total, depth if allowed.all() else depth * FILTER_OVERFETCH)
         while True:
-            found = self.store.similarity_search_with_score_by_vector(query_vector, k=fetch)
-            rows = [r for r in (doc.metadata["row"] for doc, _ in found) if allowed[r]]
+            rows = [r for r in self._nearest(query_vector, fetch) if allowed[r]]
             if len(rows) >= min(depth, int(allowed.sum())) or fetch >= total:
                 return rows[:depth]
             fetch = total
@@ -205,30 +224,38 @@ class _DenseStore:
 
 def _vector_store(vectors: np.ndarray, clauses: list[Clause], embeddings: SentenceEmbeddings,
                   backend: str) -> _DenseStore:
-    """Wrap the vectors in the configured LangChain vector store (FAISS by default)."""
-    from langchain_core.documents import Document as LCDocument
+    """The vectors in the configured vector store (FAISS by default, LangChain's on demand)."""
+    def documents():
+        from langchain_core.documents import Document as LCDocument
 
-    docs = [LCDocument(page_content=c.text, metadata={"row": i, "clause_id": c.clause_id})
-            for i, c in enumerate(clauses)]
+        return [LCDocument(page_content=c.text, metadata={"row": i, "clause_id": c.clause_id})
+                for i, c in enumerate(clauses)]
+
     if backend == "qdrant":
         from .backends import qdrant_store
 
-        return _DenseStore(qdrant_store(vectors, docs, embeddings), vectors)
+        store = qdrant_store(vectors, documents(), for_langchain(embeddings))
+        return _DenseStore(vectors, lambda: store)
     if backend != "faiss":
         raise IndexMismatch(f"unknown vector_backend '{backend}'; use 'faiss' or 'qdrant'")
     import faiss
-    from langchain_community.docstore.in_memory import InMemoryDocstore
-    from langchain_community.vectorstores import FAISS
-    from langchain_community.vectorstores.utils import DistanceStrategy
 
     index = faiss.IndexFlatIP(vectors.shape[1] if len(vectors) else 384)
     if len(vectors):
         index.add(vectors)
-    store = FAISS(embedding_function=embeddings, index=index,
-                  docstore=InMemoryDocstore({str(i): d for i, d in enumerate(docs)}),
-                  index_to_docstore_id={i: str(i) for i in range(len(docs))},
-                  distance_strategy=DistanceStrategy.MAX_INNER_PRODUCT)
-    return _DenseStore(store, vectors)
+
+    def langchain_faiss():
+        from langchain_community.docstore.in_memory import InMemoryDocstore
+        from langchain_community.vectorstores import FAISS
+        from langchain_community.vectorstores.utils import DistanceStrategy
+
+        docs = documents()
+        return FAISS(embedding_function=for_langchain(embeddings), index=index,
+                     docstore=InMemoryDocstore({str(i): d for i, d in enumerate(docs)}),
+                     index_to_docstore_id={i: str(i) for i in range(len(docs))},
+                     distance_strategy=DistanceStrategy.MAX_INNER_PRODUCT)
+
+    return _DenseStore(vectors, langchain_faiss, index)
 
 
 def read_manifest(folder: Path, named: Path | None = None) -> dict:

@@ -101,3 +101,10 @@ def test_a_question_answered_from_the_cli_imports_no_torch_or_scikit_learn(plan_
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout[-500:]
+
+
+def test_faiss_searched_directly_gives_the_langchain_stores_rows(plan_index):
+    query = plan_index.embeddings.embed_query("人工智能算力")
+    via_langchain = [doc.metadata["row"] for doc, _ in
+                     plan_index.dense.store.similarity_search_with_score_by_vector(query, k=20)]
+    assert plan_index.dense._nearest(query, 20) == via_langchain
