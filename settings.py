@@ -41,12 +41,18 @@ class Settings:
     # models_dir (offline); otherwise a local sentence-transformers folder or a hub name such
     # as BAAI/bge-small-zh-v1.5 (needs internet once).
     embedding_model: str = ""
+    # How the model runs: "onnx-fp32" (default: onnxruntime, same vectors as torch, no torch
+    # imported), "onnx-int8" (per-channel dynamic int8: faster, slightly different vectors) or
+    # "torch-fp32" (sentence-transformers on torch, the reference). An index is queried with the
+    # encoder that built it (the manifest records it; a mismatch is refused with the rebuild).
+    encoder: str = "onnx-fp32"
     # e5 prefixes; set both to "" for models trained without them.
     query_prefix: str = "query: "
     passage_prefix: str = "passage: "
     # Measured with eval/bench_threads.py (README): 2 threads encode ~1.9x faster, but some
     # 2-thread processes stall at 0.5-0.9 s per query for seconds. Queries (the app, eval) use 1;
-    # the batch CLI builds (`python -m index build/add`) use build_threads.
+    # the batch CLI builds (`python -m index build/add`) use build_threads. The ONNX encoders
+    # take the same thread counts (onnxruntime's intra-op threads).
     torch_threads: int = 1
     build_threads: int = 2
     embed_batch: int = 32

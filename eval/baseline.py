@@ -21,7 +21,7 @@ def run_baseline(questions_path: Path, out_path: Path, settings: Settings, sourc
     from langchain_community.vectorstores import FAISS
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    from index.embeddings import SentenceEmbeddings
+    from index.embeddings import SentenceEmbeddings, for_langchain
     from ingest import ingest_paths
     from ingest.loaders import load_file
     from ingest.pipeline import expand_paths
@@ -36,7 +36,7 @@ def run_baseline(questions_path: Path, out_path: Path, settings: Settings, sourc
         for chunk in splitter.split_text(load_file(path, settings)):
             texts.append(chunk)
             metadata.append({"doc_id": path.stem, "title": titles.get(str(path), path.name)})
-    store = FAISS.from_texts(texts, SentenceEmbeddings(settings), metadatas=metadata)
+    store = FAISS.from_texts(texts, for_langchain(SentenceEmbeddings(settings)), metadatas=metadata)
     questions = read_questions(questions_path)
     with Path(out_path).open("w", encoding="utf-8") as out:
         for item in questions:

@@ -211,7 +211,7 @@ def _write_version(work: Path, result, copied: list[dict], settings: Settings,
 
     docs = {d.doc_id: d for d in result.documents}
     texts = [embed_text(c, docs[c.doc_id]) for c in result.clauses]
-    hashes = [hashlib.sha256(f"{embeddings.model_id}\n{t}".encode()).hexdigest() for t in texts]
+    hashes = [hashlib.sha256(f"{embeddings.model_id}\n{embeddings.encoder}\n{t}".encode()).hexdigest() for t in texts]
     vectors = _vectors(texts, hashes, embeddings, previous, progress)
     dense = faiss.IndexFlatIP(vectors.shape[1])
     dense.add(vectors)
@@ -224,7 +224,8 @@ def _write_version(work: Path, result, copied: list[dict], settings: Settings,
         [d.to_dict(with_text=True) for d in result.documents], ensure_ascii=False, indent=1), "utf-8")
     manifest = {
         "format": FORMAT_VERSION, "code_version": _code_version(), "built_at": dt.datetime.now().isoformat(),
-        "embedding_model": embeddings.model_id, "dimension": int(vectors.shape[1]), "normalized": True,
+        "embedding_model": embeddings.model_id, "encoder": embeddings.encoder,
+        "dimension": int(vectors.shape[1]), "normalized": True,
         "query_prefix": settings.query_prefix, "passage_prefix": settings.passage_prefix,
         "corpus_hash": hashlib.sha256("".join(sorted(c["sha256"] for c in copied)).encode()).hexdigest(),
         "settings_hash": settings.hash(), "sources": copied,

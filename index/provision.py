@@ -20,7 +20,10 @@ safetensors, tokenizers and the standard library are used for the conversion.
 called at every start); the build goes to a temporary sibling directory that
 is renamed into place, so a crash never leaves a half-written model behind.
 
-CLI: ``python -m index.provision [--target DIR] [--force]``.
+Then ``index.onnx_provision`` exports the folder to ONNX (fp32 and int8), the files the
+run-time encoder reads.
+
+CLI: ``python -m index.provision [--target DIR] [--force] [--no-onnx]``.
 """
 from __future__ import annotations
 
@@ -558,12 +561,12 @@ def _build_lock(target: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _write_marker(folder: Path, marker: dict) -> None:
+def _write_marker(folder: Path, marker: dict, name: str = MARKER_NAME) -> None:
     """Write the marker via a temp file + rename so readers never see half of it."""
-    tmp = folder / (MARKER_NAME + ".tmp")
+    tmp = folder / (name + ".tmp")
     tmp.write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
     _fsync(tmp)
-    os.replace(tmp, folder / MARKER_NAME)
+    os.replace(tmp, folder / name)
     _fsync(folder)
 
 
@@ -596,6 +599,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", type=Path, default=DEFAULT_MODEL_DIR,
                         help=f"model folder (default: {DEFAULT_MODEL_DIR})")
     parser.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    parser.add_argument("--no-onnx", action="store_true",
+                        help="skip the ONNX export (only the torch encoder will work)")
     args = parser.parse_args(argv)
     source = source_bin_path()
     start = time.perf_counter()
@@ -604,6 +609,14 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - start
     action = "already up to date" if was_current else f"built from {source}"
     print(f"{path}: {action}")
+    if not args.no_onnx:  # the run-time encoder's files (index/onnx_provision.py)
+        from .onnx_provision import ensure_onnx, is_exported
+
+        onnx_current = not args.force and is_exported(path)
+        start = time.perf_counter()
+        onnx_dir = ensure_onnx(path, force=args.force)
+        print(f"{onnx_dir}: {'already up to date' if onnx_current else 'exported (fp32 and int8)'}"
+              f" in {time.perf_counter() - start:.2f} s")
     print(f"took {elapsed:.2f} s; folder size {folder_size(path) / 1e6:.1f} MB")
     return 0
 

@@ -22,8 +22,9 @@ from ingest.text import fold, match_key
 from ingest.types import Clause, Document
 from settings import Settings
 
-from .embeddings import SentenceEmbeddings
+from .embeddings import SentenceEmbeddings, for_langchain
 from .lexical import BM25Index
+from .phrases import PhraseIndex
 from .types import Filters, Hit, IndexMismatch, IndexMissing
 
 FORMAT_VERSION = 2  # 2: records carry their quantified facts
@@ -58,7 +59,7 @@ class PlanIndex:
         self.bm25 = bm25
         self.embeddings = embeddings
         self.dense = _vector_store(vectors, clauses, embeddings, settings, self.documents, manifest, str(folder))
-        self._keys: list[str] | None = None  # match keys of the texts, built on first phrase query
+        self._phrases: PhraseIndex | None = None  # over the texts' match keys, built on first phrase query
         self._doc_ids = list(self.documents)
         position = {doc_id: i for i, doc_id in enumerate(self._doc_ids)}
         self._doc_rows = np.array([position[c.doc_id] for c in clauses], dtype=np.int32)
@@ -85,7 +86,7 @@ class PlanIndex:
 
         manifest = read_manifest(root, folder)
         embeddings = embeddings or SentenceEmbeddings(settings)
-        check_manifest(manifest, settings, embeddings.model_id, folder)
+        check_manifest(manifest, settings, embeddings.model_id, folder, embeddings.encoder)
         documents = [Document.from_dict(d) for d in json.loads((root / "documents.json").read_text("utf-8"))]
         rows = [json.loads(line) for line in (root / "records.jsonl").read_text("utf-8").splitlines()]
         hashes = [row.pop("embed_hash") for row in rows]
@@ -136,23 +137,30 @@ class PlanIndex:
         dense = self.dense.ranked(self.embeddings.embed_query(query), depth, allowed, filters)
         scores, coverage = self.bm25.scores(query)
         scores = np.where(allowed, scores, 0.0)
-        order = np.argsort(-scores, kind="stable")
-        lexical = [int(i) for i in order[:depth] if scores[i] > 0]
-        phrase = self._phrase_rows(query, order, allowed)[:depth]
+        lexical = bm25_order(scores, np.flatnonzero(scores > 0))[:depth].tolist()
+        phrase = self._phrase_rows(query, scores, allowed)[:depth]
         return fuse(self.clauses, [(dense, 1.0), (lexical, coverage), (phrase, 1.0)], k, self.settings.rrf_k)
 
-    def _phrase_rows(self, query: str, order: np.ndarray, allowed: np.ndarray) -> list[int]:
+    def _phrase_rows(self, query: str, scores: np.ndarray, allowed: np.ndarray) -> list[int]:
         """Records containing a short query verbatim (市科委, 3000亿元), in BM25 order.
 
         Users type exact phrases; word-level BM25 alone ranks 市卫生健康委 as close to
-        市卫生计生委 as the phrase itself.
+        市卫生计生委 as the phrase itself. The bigram index (built on the first phrase query)
+        reads only the records that can hold the phrase.
         """
         key = match_key(query).strip("?？。.!！")
         if not 2 <= len(key) <= PHRASE_MAX or " " in query.strip():
             return []
-        if self._keys is None:
-            self._keys = [match_key(c.text) for c in self.clauses]
-        return [int(i) for i in order if allowed[i] and key in self._keys[i]]
+        if self._phrases is None:
+            self._phrases = PhraseIndex([match_key(c.text) for c in self.clauses])
+        rows = self._phrases.rows_containing(key)
+        return bm25_order(scores, rows[allowed[rows]]).tolist()
+
+
+def bm25_order(scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``rows`` by descending score, ties by row: the order a stable argsort of all rows gives,
+    without sorting all of them."""
+    return rows[np.lexsort((rows, -scores[rows]))]
 
 
 def fuse(clauses: list[Clause], ranked: list[tuple[list[int], float]], k: int, rrf_k: int) -> list[Hit]:
@@ -173,11 +181,31 @@ def fuse(clauses: list[Clause], ranked: list[tuple[list[int], float]], k: int, r
 
 
 class _DenseStore:
-    """The LangChain vector store plus the row order it was filled in."""
+    """Nearest records by vector, and the LangChain vector store over them.
 
-    def __init__(self, store, vectors: np.ndarray):
-        self.store = store
+    FAISS is searched directly (``index.search`` is all LangChain's ``FAISS`` wrapper does on
+    this path, and its import costs seconds at start); its ``store`` is made on first use by
+    whatever wants the LangChain interface. Other backends search through their store.
+    """
+
+    def __init__(self, vectors: np.ndarray, make_store, index=None):
         self.vectors = vectors
+        self.index = index
+        self._make_store = make_store
+        self._store = None
+
+    @property
+    def store(self):
+        """The LangChain ``VectorStore`` over the records (made on first use)."""
+        if self._store is None:
+            self._store = self._make_store()
+        return self._store
+
+    def _nearest(self, query_vector: list[float], k: int) -> list[int]:
+        if self.index is not None:
+            _, ids = self.index.search(np.asarray([query_vector], dtype="float32"), k)
+            return [int(i) for i in ids[0] if i >= 0]
+        return [doc.metadata["row"] for doc, _ in self.store.similarity_search_with_score_by_vector(query_vector, k=k)]
 
     def ranked(self, query_vector: list[float], depth: int, allowed: np.ndarray, filters: Filters = Filters()) -> list[int]:
         """Rows of the nearest allowed records, best first (``filters`` are already in ``allowed``).
@@ -188,8 +216,7 @@ class _DenseStore:
         total = len(allowed)
         fetch = min(total, depth if allowed.all() else depth * FILTER_OVERFETCH)
         while True:
-            found = self.store.similarity_search_with_score_by_vector(query_vector, k=fetch)
-            rows = [r for r in (doc.metadata["row"] for doc, _ in found) if allowed[r]]
+            rows = [r for r in self._nearest(query_vector, fetch) if allowed[r]]
             if len(rows) >= min(depth, int(allowed.sum())) or fetch >= total:
                 return rows[:depth]
             fetch = total
@@ -197,36 +224,45 @@ class _DenseStore:
 
 def _vector_store(vectors: np.ndarray, clauses: list[Clause], embeddings: SentenceEmbeddings, settings: Settings,
                   documents: dict[str, Document], manifest: dict, label: str):
-    """Wrap the vectors in the configured vector store (FAISS by default); ``label`` names the
-    index for a server store, which keeps one table per version of it."""
+    """The vectors in the configured vector store (FAISS by default, LangChain's on demand);
+    ``label`` names the index for a server store, which keeps one table per version of it."""
     backend = settings.vector_backend
     if backend == "pgvector":
         from .pgstore import pgvector_store
 
         return pgvector_store(vectors, clauses, documents, settings, manifest, label)
-    from langchain_core.documents import Document as LCDocument
 
-    docs = [LCDocument(page_content=c.text, metadata={"row": i, "clause_id": c.clause_id})
-            for i, c in enumerate(clauses)]
+    def lc_documents():
+        from langchain_core.documents import Document as LCDocument
+
+        return [LCDocument(page_content=c.text, metadata={"row": i, "clause_id": c.clause_id})
+                for i, c in enumerate(clauses)]
+
     if backend == "qdrant":
         from .backends import qdrant_store
 
-        return _DenseStore(qdrant_store(vectors, docs, embeddings), vectors)
+        store = qdrant_store(vectors, lc_documents(), for_langchain(embeddings))
+        return _DenseStore(vectors, lambda: store)
     if backend != "faiss":
         raise IndexMismatch(f"unknown vector_backend '{backend}'; use 'faiss', 'qdrant' or 'pgvector'")
     import faiss
-    from langchain_community.docstore.in_memory import InMemoryDocstore
-    from langchain_community.vectorstores import FAISS
-    from langchain_community.vectorstores.utils import DistanceStrategy
 
     index = faiss.IndexFlatIP(vectors.shape[1] if len(vectors) else 384)
     if len(vectors):
         index.add(vectors)
-    store = FAISS(embedding_function=embeddings, index=index,
-                  docstore=InMemoryDocstore({str(i): d for i, d in enumerate(docs)}),
-                  index_to_docstore_id={i: str(i) for i in range(len(docs))},
-                  distance_strategy=DistanceStrategy.MAX_INNER_PRODUCT)
-    return _DenseStore(store, vectors)
+
+    def langchain_faiss():
+        from langchain_community.docstore.in_memory import InMemoryDocstore
+        from langchain_community.vectorstores import FAISS
+        from langchain_community.vectorstores.utils import DistanceStrategy
+
+        docs = lc_documents()
+        return FAISS(embedding_function=for_langchain(embeddings), index=index,
+                     docstore=InMemoryDocstore({str(i): d for i, d in enumerate(docs)}),
+                     index_to_docstore_id={i: str(i) for i in range(len(docs))},
+                     distance_strategy=DistanceStrategy.MAX_INNER_PRODUCT)
+
+    return _DenseStore(vectors, langchain_faiss, index)
 
 
 def read_manifest(folder: Path, named: Path | None = None) -> dict:
@@ -243,10 +279,12 @@ def read_manifest(folder: Path, named: Path | None = None) -> dict:
                            f"python -m index build --index-dir {folder}") from exc
 
 
-def check_manifest(manifest: dict, settings: Settings, model_id: str, folder: Path) -> None:
-    """Refuse an index built differently from what the settings ask for."""
-    expected = {"format": FORMAT_VERSION, "embedding_model": model_id, "normalized": True,
-                "query_prefix": settings.query_prefix, "passage_prefix": settings.passage_prefix}
+def check_manifest(manifest: dict, settings: Settings, model_id: str, folder: Path,
+                   encoder: str | None = None) -> None:
+    """Refuse an index built differently from what the settings ask for, the query encoder
+    included: int8 vectors searched with fp32 queries (or the reverse) rank differently."""
+    expected = {"format": FORMAT_VERSION, "embedding_model": model_id, "encoder": encoder or settings.encoder,
+                "normalized": True, "query_prefix": settings.query_prefix, "passage_prefix": settings.passage_prefix}
     for key, want in expected.items():
         if manifest.get(key) != want:
             raise IndexMismatch(

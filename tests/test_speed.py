@@ -1,0 +1,110 @@
+"""The fast query path keeps answers exact: one model load, one encode per text, the ONNX
+encoder's vectors equal torch's, the encoder an index was built with is the one that queries
+it, and the phrase matcher's index finds exactly the rows a loop over every record finds.
+(Speed itself is measured by eval/bench_encoders.py, never asserted here.)"""
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+from conftest import REPO
+from index.embeddings import SentenceEmbeddings
+from index.phrases import PhraseIndex
+from index.store import PlanIndex, bm25_order
+from index.types import IndexMismatch
+from ingest.text import match_key
+
+
+def test_model_loads_once_when_first_used_from_many_threads(settings):
+    embeddings = SentenceEmbeddings(settings)
+    start = threading.Barrier(6)
+    vectors = []
+
+    def first_use(text):
+        start.wait()
+        vectors.append(embeddings.embed_query(text))
+
+    threads = [threading.Thread(target=first_use, args=(f"问题{i}",)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert embeddings.model_loads == 1, f"the model loaded {embeddings.model_loads} times"
+    assert len(vectors) == 6 and all(len(v) == 384 for v in vectors)
+
+
+def test_onnx_vectors_equal_torch_vectors_on_real_clauses(plan_index, settings):
+    texts = [c.text for c in plan_index.clauses[::15]] + ["2025年上市公司目标是多少家？"]
+    onnx = plan_index.embeddings.encode_passages(texts)
+    torch = SentenceEmbeddings(dataclasses.replace(settings, encoder="torch-fp32")).encode_passages(texts)
+    cosine = (onnx * torch).sum(axis=1)
+    assert cosine.min() >= 0.9999, f"lowest cosine {cosine.min():.6f} on {texts[int(cosine.argmin())][:30]}"
+
+
+def test_query_encoder_other_than_the_builders_is_refused_with_the_rebuild(plan_index, settings):
+    assert plan_index.manifest["encoder"] == settings.encoder == "onnx-fp32"
+    int8 = dataclasses.replace(settings, encoder="onnx-int8")
+    with pytest.raises(IndexMismatch, match=r"encoder='onnx-fp32'.*'onnx-int8'.*python -m index build --index-dir"):
+        PlanIndex.load(plan_index.folder, int8, SentenceEmbeddings(int8))
+
+
+def test_unknown_encoder_is_refused_naming_the_choices(settings):
+    with pytest.raises(IndexMismatch, match="onnx-fp32, onnx-int8, torch-fp32"):
+        SentenceEmbeddings(dataclasses.replace(settings, encoder="onnx-fp16"))
+
+
+def test_each_text_is_embedded_once_per_answer(engine, monkeypatch):
+    encoded = []
+    real = engine.index.embeddings.encode
+    monkeypatch.setattr(engine.index.embeddings, "encode", lambda texts, progress=False: encoded.extend(texts)
+                        or real(texts, progress))
+    engine.index.embeddings._query_vector.cache_clear()
+    for question in ["通州区的人工智能算力目标是多少？", "Who leads the humanoid robot task?", "月球基地建设规划是什么？"]:
+        encoded.clear()
+        engine.ask(question)
+        assert encoded and len(encoded) == len(set(encoded)), f"{question}: encoded {encoded}"
+        engine.ask(question)
+
+
+def test_phrase_index_finds_the_rows_the_loop_over_every_record_finds(plan_index):
+    keys = [match_key(c.text) for c in plan_index.clauses]
+    index = PhraseIndex(keys)
+    rng = np.random.default_rng(14)
+    phrases = {"市科委", "3000亿元", "人工智能", "不存在的词语"}
+    for _ in range(400):
+        key = keys[rng.integers(len(keys))]
+        size = int(rng.integers(2, 9))
+        start = int(rng.integers(0, max(1, len(key) - size)))
+        if len(key[start:start + size]) >= 2:
+            phrases.add(key[start:start + size])
+    for phrase in phrases:
+        loop = [row for row, key in enumerate(keys) if phrase in key]
+        assert index.rows_containing(phrase).tolist() == loop, phrase
+
+
+def test_bm25_order_is_the_stable_sort_of_all_rows():
+    scores = np.array([0.0, 2.0, 1.0, 2.0, 0.0, 3.0, 1.0])
+    rows = np.flatnonzero(scores > 0)
+    stable = [int(i) for i in np.argsort(-scores, kind="stable") if scores[i] > 0]
+    assert bm25_order(scores, rows).tolist() == stable == [5, 1, 3, 2, 6]
+
+
+def test_a_question_answered_from_the_cli_imports_no_torch_or_scikit_learn(plan_index):
+    code = ("import sys; from engine.__main__ import main; main(['ask', '--index-dir', sys.argv[1], '市科委负责什么？']);"
+            "print(sorted(m for m in ('torch', 'sklearn', 'sentence_transformers', 'transformers') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code, str(plan_index.folder)], cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout[-500:]
+
+
+def test_faiss_searched_directly_gives_the_langchain_stores_rows(plan_index):
+    query = plan_index.embeddings.embed_query("人工智能算力")
+    via_langchain = [doc.metadata["row"] for doc, _ in
+                     plan_index.dense.store.similarity_search_with_score_by_vector(query, k=20)]
+    assert plan_index.dense._nearest(query, 20) == via_langchain
