@@ -39,6 +39,7 @@ NO_PERIOD = "no plan for the period"
 MAX_QUESTION_CHARS = 500
 RELATED_K = 3
 VERBATIM_MIN = 4  # characters of a question phrase that counts as taken from the plans' text
+VERBATIM_CACHE = 256  # questions whose verbatim phrases are kept
 VERBATIM_RARE = 0.01  # a phrase printed in more than this share of the records (and 3) names no clause
 
 
@@ -66,6 +67,7 @@ class Engine:
         self.plans = PlanNames(list(index.documents.values()), self.today)
         self.stopwords = FUNCTION_WORDS | _title_words(list(index.documents.values()))
         self._boundaries: dict[int, set[int]] = {}  # record row → where its words start and end
+        self._verbatim_cache: dict[str, tuple[str, ...]] = {}  # read once per answer, asked for per sentence
         chat_model = chat_model if chat_model is not None else chat_model_from_env()
         self.writer = LLMWriter(chat_model, REFUSAL) if chat_model is not None else None
 
@@ -256,6 +258,13 @@ class Engine:
         whole words (料首 of 材料首批次 cuts a word: no phrase); no plan name or title word."""
         if analyse_language(text) == "en":
             return ()
+        if text not in self._verbatim_cache:
+            if len(self._verbatim_cache) >= VERBATIM_CACHE:
+                self._verbatim_cache.clear()
+            self._verbatim_cache[text] = self._verbatim(text)
+        return self._verbatim_cache[text]
+
+    def _verbatim(self, text: str) -> tuple[str, ...]:
         from index.lexical import _jieba
 
         titles = [fold(d.title) for d in self.index.documents.values()]
@@ -266,7 +275,8 @@ class Engine:
         while i < len(words):
             for j in range(len(words), i, -1):
                 phrase = "".join(words[i:j])
-                if len(phrase) < VERBATIM_MIN or re.search(r"[^\w\u4e00-\u9fff]|\d", phrase):
+                if len(phrase) < VERBATIM_MIN or re.search(r"[^\w\u4e00-\u9fff]|\d", phrase) \
+                        or phrase not in self._corpus_text:  # one search of the whole text first
                     continue
                 printing = [n for n, key in enumerate(self._record_keys) if phrase in key]
                 if printing and len(printing) <= limit and any(self._printed_whole(phrase, n) for n in printing):
