@@ -142,14 +142,28 @@ class Engine:
 
     def _repealed(self, q: Question, filters: Filters) -> compose.Draft | None:
         """"22—24年那版还有效吗" of a plan not in the corpus that an indexed plan repeals: the
-        repeal, cited to the plan that declares it."""
-        if q.kind != "time":
-            return None
-        repealing = [d for d in self.allowed(filters) if any(
+        repeal, cited to the plan that declares it. Asked anything else of it, named as a version
+        by the year of its 文号 that no indexed plan has ("2021年那版…奖多少"), the repeal is told
+        and the rest declined: its text is not here."""
+        named = [d for d in self.allowed(filters) if any(
             q.periods and q.periods[0] in analyse(r.title or "").periods or self._title_words[r.title or ""] in q.folded
             for r in d.repeals)]
+        if q.kind == "time":
+            repealing = named
+        else:
+            indexed = {y for d in self.index.documents.values() for y in (
+                d.period_start, d.period_end, d.issue_date and d.issue_date.year) if y}
+            named = {int(y if len(y) == 4 else f"20{y}") for span in self.plans.mentions(q.folded)  # 2021年那版, 21版
+                     for y in re.findall(r"(?<!\d)((?:19|20)\d{2}|\d{2})(?!\d)", span)}
+            years = named - indexed
+            repealing = [d for d in self.allowed(filters) if years and any(
+                f"〔{y}〕" in (r.number or "") for y in years for r in d.repeals)]  # the year of its 文号
         draft = dates.time_answer(self, q, repealing, also=("repeal",)) if repealing else None
-        return draft if draft and not draft.refusal else None
+        if not draft or draft.refusal:
+            return None
+        if q.kind != "time":
+            draft.verdicts = ["unstated"]  # told the repeal; the repealed text is not in the corpus
+        return draft
 
     @cached_property
     def _title_words(self) -> dict[str, str]:

@@ -132,3 +132,13 @@ def test_a_follow_up_naming_another_figure_asks_the_same_of_it(engine):
     assert _other_figure("二类", "三类器械首次拿证奖多少") is None
     answer = engine.ask("再往下一档 50亿那个级别的呢", history=["21版龙头企业100亿级别的目标几家"])
     assert "50亿元以上企业15家" in answer.text, answer.text
+
+
+def test_a_repealed_version_named_by_its_year_is_told_its_repeal_not_answered(engine_for):
+    """"2021年那版…奖多少": the 2021 policy (苏府规〔2021〕8号) is repealed by the indexed one and
+    its text is not here; a year that is only data ("2024年基数") names no version."""
+    measures = engine_for(MEASURES)
+    answer = measures.ask("苏州2021年那版机器人政策 营收过1亿奖多少")
+    assert answer.refused and "废止" in answer.text, answer.text
+    assert {c.clause.path for c in answer.citations} == {"第二十二条"}
+    assert not measures.ask("规上机器人企业数量2024年基数是多少家").refused
