@@ -66,7 +66,7 @@ class Engine:
         self.agencies = AgencyDirectory(index.clauses)
         self.plans = PlanNames(list(index.documents.values()), self.today)
         self.stopwords = FUNCTION_WORDS | _title_words(list(index.documents.values()))
-        self._boundaries: dict[int, set[int]] = {}  # record row → where its words start and end
+        self._records: dict[int, tuple[str, set[int]]] = {}  # record row → folded text, word boundaries
         self._verbatim_cache: dict[str, tuple[str, ...]] = {}  # read once per answer, asked for per sentence
         chat_model = chat_model if chat_model is not None else chat_model_from_env()
         self.writer = LLMWriter(chat_model, REFUSAL) if chat_model is not None else None
@@ -145,17 +145,15 @@ class Engine:
         repeal, cited to the plan that declares it. Asked anything else of it, named as a version
         by the year of its 文号 that no indexed plan has ("2021年那版…奖多少"), the repeal is told
         and the rest declined: its text is not here."""
-        named = [d for d in self.allowed(filters) if any(
-            q.periods and q.periods[0] in analyse(r.title or "").periods or self._title_words[r.title or ""] in q.folded
-            for r in d.repeals)]
         if q.kind == "time":
-            repealing = named
+            repealing = [d for d in self.allowed(filters) if any(
+                q.periods and q.periods[0] in analyse(r.title or "").periods or self._title_words[r.title or ""] in q.folded
+                for r in d.repeals)]
         else:
             indexed = {y for d in self.index.documents.values() for y in (
                 d.period_start, d.period_end, d.issue_date and d.issue_date.year) if y}
-            named = {int(y if len(y) == 4 else f"20{y}") for span in self.plans.mentions(q.folded)  # 2021年那版, 21版
-                     for y in re.findall(r"(?<!\d)((?:19|20)\d{2}|\d{2})(?!\d)", span)}
-            years = named - indexed
+            years = {int(y if len(y) == 4 else f"20{y}") for span in self.plans.mentions(q.folded)  # 2021年那版, 21版
+                     for y in re.findall(r"(?<!\d)((?:19|20)\d{2}|\d{2})(?!\d)", span)} - indexed
             repealing = [d for d in self.allowed(filters) if years and any(
                 f"〔{y}〕" in (r.number or "") for y in years for r in d.repeals)]  # the year of its 文号
         draft = dates.time_answer(self, q, repealing, also=("repeal",)) if repealing else None
@@ -261,10 +259,6 @@ class Engine:
         the phrases a Chinese question took from the text."""
         return self._bridge(q.text).split() if q.lang == "en" else list(self.verbatim(q.text))
 
-    @cached_property
-    def _record_keys(self) -> list[str]:
-        return [fold(c.text) for c in self.index.clauses]
-
     def verbatim(self, text: str) -> tuple[str, ...]:
         """Phrases of a Chinese question that few records print verbatim ("工作体系", "资金保障"):
         the words a reader took from the text, which name the clause better than any of
@@ -283,16 +277,15 @@ class Engine:
 
         titles = [fold(d.title) for d in self.index.documents.values()]
         stop = self.stopwords | STOPWORDS
-        limit = max(3, VERBATIM_RARE * len(self._record_keys))
-        words = [w for w in _jieba().lcut(fold(self.plans.strip(fold(text))))]
+        limit = max(3, VERBATIM_RARE * len(self.index.clauses))
+        words = _jieba().lcut(fold(self.plans.strip(fold(text))))
         found, i = [], 0
         while i < len(words):
             for j in range(len(words), i, -1):
                 phrase = "".join(words[i:j])
-                if len(phrase) < VERBATIM_MIN or re.search(r"[^\w\u4e00-\u9fff]|\d", phrase) \
-                        or phrase not in self._corpus_text:  # one search of the whole text first
+                if len(phrase) < VERBATIM_MIN or re.search(r"[^\w\u4e00-\u9fff]|\d", phrase):
                     continue
-                printing = [n for n, key in enumerate(self._record_keys) if phrase in key]
+                printing = self._printing_rows(phrase)
                 if printing and len(printing) <= limit and any(self._printed_whole(phrase, n) for n in printing):
                     inner = words[i:j]
                     while inner and (inner[0] in stop or inner[-1] in stop):  # "脑机接口的" is 脑机接口
@@ -305,25 +298,37 @@ class Engine:
             i += 1
         return tuple(found)
 
-    def _printed_whole(self, phrase: str, row: int) -> bool:
-        """Whether record ``row`` prints ``phrase`` starting and ending at its word boundaries."""
+    def _record(self, row: int) -> tuple[str, set[int]]:
+        """Record ``row``'s folded text and where its words start and end (worked out once)."""
         from index.lexical import _jieba
 
-        if row not in self._boundaries:
-            ends = itertools.accumulate(len(w) for w in _jieba().lcut(self._record_keys[row]))
-            self._boundaries[row] = {0, *ends}
-        key, cuts = self._record_keys[row], self._boundaries[row]
+        if row not in self._records:
+            key = fold(self.index.clauses[row].text)
+            self._records[row] = key, {0, *itertools.accumulate(len(w) for w in _jieba().lcut(key))}
+        return self._records[row]
+
+    def _printing_rows(self, phrase: str) -> list[int]:
+        """Rows whose folded text prints ``phrase``: the index's bigram candidates, confirmed
+        on the folded text (a match key only drops spaces and case, which a phrase lacks)."""
+        return [n for n in map(int, self.index.rows_containing(phrase)) if phrase in self._record(n)[0]]
+
+    def _printed_whole(self, phrase: str, row: int) -> bool:
+        """Whether record ``row`` prints ``phrase`` starting and ending at its word boundaries."""
+        key, cuts = self._record(row)
         return any(m.start() in cuts and m.end() in cuts for m in re.finditer(re.escape(phrase), key))
 
     def _printing(self, phrases: tuple[str, ...], filters: Filters) -> list:
         """Hits for the records within the filters that print any of ``phrases``, those that
-        print the longest first."""
+        print the longest first (then in record order)."""
         from index.types import Hit
 
         allowed = {d.doc_id for d in self.allowed(filters)}
-        scored = [(max((len(p) for p in phrases if p in key), default=0), n)
-                  for n, key in enumerate(self._record_keys) if self.index.clauses[n].doc_id in allowed]
-        return [Hit(self.index.clauses[n], 0.0) for length, n in sorted(scored, key=lambda s: -s[0]) if length]
+        longest: dict[int, int] = {}
+        for phrase in phrases:
+            for n in self._printing_rows(phrase):
+                if self.index.clauses[n].doc_id in allowed:
+                    longest[n] = max(longest.get(n, 0), len(phrase))
+        return [Hit(self.index.clauses[n], 0.0) for n in sorted(longest, key=lambda n: (-longest[n], n))]
 
     @cached_property
     def _pinyin_regions(self) -> dict[str, str]:

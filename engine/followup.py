@@ -10,7 +10,7 @@ from ingest.text import fold
 from ingest.facts import figure_pattern
 
 from .analysis import analyse
-from .figures import asserted, stated_as_fact
+from .figures import asserted, same_unit, stated_as_fact
 from .decompose import asks, borrow_predicate
 from .knowledge import knowledge
 from .plans import PlanNames
@@ -45,8 +45,6 @@ def resolve(question: str, history: list[str], plans: PlanNames) -> str:
 def _other_figure(subject: str, previous: str) -> str | None:
     """The previous question with its figure replaced by the one the follow-up names, when the
     follow-up names one of the same unit ("再往下一档 50亿那个级别的呢" after "…100亿级别的目标几家")."""
-    from .figures import same_unit
-
     said, before = figure_pattern().search(fold(subject)), figure_pattern().search(fold(previous))
     if not (said and before and same_unit(said.group("unit"), before.group("unit"))):
         return None

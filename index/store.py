@@ -151,10 +151,15 @@ class PlanIndex:
         key = match_key(query).strip("?？。.!！")
         if not 2 <= len(key) <= PHRASE_MAX or " " in query.strip():
             return []
+        rows = self.rows_containing(key)
+        return bm25_order(scores, rows[allowed[rows]]).tolist()
+
+    def rows_containing(self, text: str) -> np.ndarray:
+        """Sorted rows whose text contains ``text`` (two characters or more) once both are
+        match keys, read through the bigram index (built on first use)."""
         if self._phrases is None:
             self._phrases = PhraseIndex([match_key(c.text) for c in self.clauses])
-        rows = self._phrases.rows_containing(key)
-        return bm25_order(scores, rows[allowed[rows]]).tolist()
+        return self._phrases.rows_containing(match_key(text))
 
 
 def bm25_order(scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
