@@ -17,6 +17,7 @@ SENTENCE_RE = re.compile(r"[^。；;\n]+[。；;]?")
 FUNCTION_WORDS = frozenset(knowledge().words("function_words"))
 YEAR_RE = re.compile(r"(19|20)\d{2}")
 PIECE_MAX = 90  # a longer sentence is trimmed to the comma-separated part that answers
+HEADING_LINE_MAX = 30  # a first line this short is the clause's heading line, not its text
 
 
 def has_figure(text: str) -> bool:
@@ -37,7 +38,9 @@ def sentences(clause: Clause) -> list[str]:
     """The clause's sentences; a table row is one sentence, with its table's caption."""
     if clause.table:  # the caption says what the row measures ("主要指标")
         return [f"{clause.table['caption']}：{clause.text}"]
-    body = clause.text.split("\n", 1)[1] if "\n" in clause.text and clause.kind == "clause" else clause.text
+    first, _, rest = clause.text.partition("\n")
+    named = clause.heading and fold(first).strip().rstrip("。.").endswith(fold(clause.heading).rstrip("。."))
+    body = rest if rest and clause.kind == "clause" and (named or len(first) <= HEADING_LINE_MAX) else clause.text
     found = [s.strip() for s in SENTENCE_RE.findall(body) if len(s.strip()) > 1]
     if clause.heading and len(found) > 1 and fold(found[0]).rstrip("。").endswith(fold(clause.heading)):
         found = found[1:]  # "1.强化国家战略科技力量。" names the clause; it answers nothing

@@ -171,7 +171,15 @@ def _running_heads(lines: list[str]) -> set[str]:
         beside = [solid[j][1] for j in (k - 1, k + 1) if 0 <= j < len(solid)]
         if len(line) <= RUNNING_HEAD_MAX and not page.search(fold(line)) and any(page.search(fold(b)) for b in beside):
             beside_pages[line] = beside_pages.get(line, 0) + 1
-    return {line for line, n in beside_pages.items() if n >= max(2, counts[line] / 2)}
+    # "苏州市人民政府规范性文件　　— 5 —": the running head and the page number on one line
+    mark = r"(?:[-—–－]+\s*\d{1,4}\s*[-—–－]+|第\s*\d{1,4}\s*页)"
+    together = re.compile(rf"^(?:(?P<head>\S.{{1,{RUNNING_HEAD_MAX}}}?)[\s\u3000]{{2,}}{mark}|{mark}[\s\u3000]{{2,}}(?P<tail>\S.{{1,{RUNNING_HEAD_MAX}}}))$")
+    heads: dict[str, list[str]] = {}
+    for _, line in solid:
+        if (m := together.match(fold(line))) and not re.search(f"[{TERMINAL}]", m.group("head") or m.group("tail")):
+            heads.setdefault((m.group("head") or m.group("tail")).strip(), []).append(line)
+    return {line for line, n in beside_pages.items() if n >= max(2, counts[line] / 2)} | {
+        line for found in heads.values() if len(found) >= 2 for line in found}
 
 
 def _page_edges(lines: list[str]) -> set[str]:
