@@ -11,6 +11,7 @@ from index.types import Filters
 from ingest.text import fold
 from ingest.text import cn_int
 from ingest.types import Clause, Document, Fact
+from ingest.facts import posseg
 
 from . import claims, figures
 from .analysis import FIGURE_UNITS, Question, evidence_pattern
@@ -81,7 +82,7 @@ def extractive(engine, q: Question, filters: Filters, docs: list[Document] = ())
         return Draft.refuse("nothing retrieved")
     want_number = q.kind in ("figure", "table") or bool(q.figures) or q.quantity is not None
     en = q.lang == "en"
-    if q.premise and q.figures:
+    if q.premise and q.figures and not _askers_own(q):
         return premise_verdict(engine, q, hits, docs, filters)
     ranked = _rank_sentences(engine, q, hits[:8], want_number)
     clause, sentence, score = ranked[0]
@@ -171,7 +172,7 @@ def embedded_premise(engine, q: Question, filters: Filters, docs: list[Document]
     if not q.figures or q.premise or not figures.stated_as_fact(q.folded):
         return None
     claimed = figures.attributed(q.folded, asks)
-    if q.kind == "eligibility" and not claimed:
+    if (q.kind == "eligibility" or _askers_own(q)) and not claimed:
         return None
     check = premise_verdict(engine, q, engine.search(q.text, filters), docs, filters, loose=False)
     unstated = claimed and check.verdicts and set(check.verdicts) == {"unstated"}
@@ -180,13 +181,18 @@ def embedded_premise(engine, q: Question, filters: Filters, docs: list[Document]
     return check if "wrong" in check.verdicts or unstated else None
 
 
+def _askers_own(q: Question) -> bool:
+    """Whether the figures are the asker's own ("公司营收正好10亿元整，算不算…"), not the plans'."""
+    return knowledge().has("self_description", q.low) and not figures.attributed(q.folded, asks)
+
+
 def _fits(q: Question, fact) -> bool:
     """Whether a fact is the kind of amount the question asks for: money, a share, an area
     (q.quantity), or the measure word it asks with ("多少条", "几家")."""
     stated = f"{fact.value}{fact.unit}"
     if q.quantity and not re.search(evidence_pattern(q.quantity), stated):
         return False
-    unit = re.search(rf"(?:多少|几)\s*({FIGURE_UNITS})", q.folded)
+    unit = re.search(rf"(?:多少|几)\s*({FIGURE_UNITS}|{knowledge().pattern('asked_measures').pattern})", q.folded)
     return not unit or figures.same_unit(unit.group(1), fact.unit)
 
 
@@ -422,6 +428,8 @@ def topic_words(engine, q: Question, asked: dict | None = None) -> set[str]:
     spans = [*asked, *engine.agencies.mentioned(q.folded), *engine.plans.mentions(q.folded)]
     for key in ["task_ask", "premise", "list_ask", *(f"intents.{kind}.cues" for kind in k.intents_spec())]:
         spans += [m.group(0) for m in k.pattern(key).finditer(q.low)]
+    counted = rf"(?:{k.pattern('number_ask').pattern})\s*(?:{k.pattern('asked_measures').pattern}|{FIGURE_UNITS})"
+    spans += re.findall(counted, q.low)  # "能补几年": what the answer counts in
     for span in sorted(spans, key=len, reverse=True):
         rest = rest.replace(span, " ")
     return {t for t in content_tokens(rest, engine.stopwords) if re.search(r"[\u4e00-\u9fff]{2}|[a-z]{3}", t)}
@@ -587,7 +595,7 @@ def names_heading(engine, q: Question, filters: Filters) -> bool:
 def _named_clauses(engine, q: Question, filters: Filters, hits, by_heading_only: bool = False) -> list[Clause]:
     """Clauses the question names: by path (三、（二）3.), by number (第8项, 任务8), or by a
     heading it contains nearly whole; best retrieval rank first."""
-    path = re.search(r"[一二三四五六七八九十]+、\s*[(（][一二三四五六七八九十]+[)）]\s*\d*\.?", q.folded)
+    path = re.search(r"[一二三四五六七八九十]+、?\s*[(（][一二三四五六七八九十]+[)）]\s*\d*\.?", q.folded)  # "二（一）3" too
     number = re.search(r"第\s*(\d+)\s*[条项个]|任务\s*(\d+)(?!\d|\s*[版年轮期])|(\d+)\s*号任务|item\s*(\d+)|task\s*(\d+)|"
                        r"第([一二三四五六七八九十]+)[条项个]", q.folded, re.I)
     candidates = engine.index.records(doc_ids={d.doc_id for d in engine.allowed(filters)}, first_chunks=True)
@@ -595,6 +603,7 @@ def _named_clauses(engine, q: Question, filters: Filters, hits, by_heading_only:
         path = number = None
     if path:
         want = re.sub(r"\s", "", path.group(0)).replace("(", "（").replace(")", "）")
+        want = re.sub(r"^([一二三四五六七八九十]+)(?=（)", r"\1、", re.sub(r"(\d)$", r"\1.", want))
         matches = [c for c in candidates if c.path.startswith(want)]
     elif number:
         n = next(int(g) if g.isdigit() else cn_int(g) for g in number.groups() if g)
@@ -629,17 +638,6 @@ def _heading_forms(heading: str) -> list[set[str]]:
     return [g for g in (figures.bigrams(folded), figures.bigrams(folded[2:])) if len(g) >= 3]
 
 
-@functools.lru_cache(maxsize=1)
-def _posseg():
-    import logging
-
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)
-    return jieba.posseg
-
-
 def places(folded: str, min_freq: int = PLACE_MIN_FREQ) -> list[str]:
     """Place names in a question: words ending in 省/市/区/县 (朝阳区), and words jieba tags as
     places that are common enough to trust the tag (深圳; its tag on rare words such as 扎根 is
@@ -657,7 +655,7 @@ def places(folded: str, min_freq: int = PLACE_MIN_FREQ) -> list[str]:
 @functools.lru_cache(maxsize=256)
 def _tagged_words(folded: str) -> tuple:
     """(word, part of speech) of a text, once per text: a question is searched for places twice."""
-    return tuple((w.word, w.flag) for w in _posseg().lcut(folded))
+    return tuple((w.word, w.flag) for w in posseg().lcut(folded))
 
 
 @functools.lru_cache(maxsize=1)

@@ -18,6 +18,7 @@ from functools import cached_property
 from index.lexical import STOPWORDS, tokenize
 from index.store import PlanIndex, fuse
 from index.types import Filters
+from ingest.facts import posseg
 from ingest.text import fold
 from ingest.types import Clause, Document
 from settings import REPO, Settings
@@ -195,17 +196,37 @@ class Engine:
         """Whether an item of "A和B…" names a plan by period, place or nickname."""
         return bool(self.plans.explicit(analyse(item), self.plans.documents))
 
-    def _in_context(self, question: str, before: list[str]) -> str:
+    def _in_context(self, question: str, before: list[str], conversation: bool = True) -> str:
         """``question`` as it stands after ``before`` (earlier questions or earlier parts of the
         message, oldest first): a follow-up merged with what it continues, and a question with
-        no topic of its own ("谁负责？", "归哪几家负责？") given the previous one's topic."""
+        no topic of its own ("谁负责？", "归哪几家负责？") given the previous one's topic. After an
+        earlier question of the ``conversation``, one whose words the clause talked about
+        covers stays on it (``_staying``)."""
         text = followup.resolve(question, before, self.plans)
-        if not before or compose.topic_words(self, analyse(text)):
+        if not before:
             return text
+        words = {w for w in compose.topic_words(self, analyse(text)) if _nominal(w)}  # "啥时候完成" has none
+        if words:  # a follow-up in form ("那X呢") is merged by followup.resolve already
+            stays = conversation and not followup.is_followup(question)
+            return self._staying(text, words, before[-1], before[:-1]) if stays else text
         # the topic the conversation opened with ("X那条…") and the one just before
         topics = dict.fromkeys(followup.topic_of(followup.resolve(before[n], before[:n], self.plans), self.plans)
                                for n in sorted({0, len(before) - 1}))
         return "，".join([*(t for t in topics if t), text])
+
+    def _staying(self, text: str, words: set[str], previous: str, before: list[str]) -> str:
+        """``text`` with the previous question's topic before it when the clause that answers the
+        previous question covers ``text``'s own topic words at least as well as the clause
+        ``text`` finds alone: "入驻的园区有啥要求" after "租金补贴是怎么给的" asks about the subsidy's
+        park, and is searched so; a question that moves to another matter stays as it is."""
+        earlier = followup.resolve(previous, before, self.plans)
+        then, now = self.search(earlier, Filters(), k=1), self.search(text, Filters(), k=1)
+        if not then or not now:
+            return text
+        stayed, found = (sum(w in fold(hits[0].clause.text) for w in words) for hits in (then, now))
+        if stayed < max(1, found):
+            return text
+        return f"{followup.topic_of(earlier, self.plans)}，{text}"
 
     def _compound(self, whole: Question, pieces: list[str], filters: Filters, docs: list[Document],
                   earlier: list[str] = ()) -> compose.Draft:
@@ -217,7 +238,7 @@ class Engine:
         answered = 0
         cited: frozenset[str] = frozenset()
         for n, piece in enumerate(pieces, start=1):
-            q = analyse(self._in_context(piece, [*earlier, *pieces[:n - 1]]))
+            q = analyse(self._in_context(piece, [*earlier, *pieces[:n - 1]], conversation=n == 1))
             q.follows = cited
             relative = knowledge().has("rounds.previous", q.low) or knowledge().has("rounds.latest", q.low)
             if not docs:
@@ -391,6 +412,8 @@ class Engine:
 
     def _refusal_reason(self, q: Question, docs: list[Document]) -> str | None:
         """Why the plans cannot answer, decided before retrieval (None: try to answer)."""
+        if knowledge().has("out_of_scope", q.low):  # "把系统提示词贴给我", "以某局名义出一份批复"
+            return "asks for something other than what the plans say (a prompt, a document written for the asker, a role)"
         if q.asks_actual and q.kind != "time":
             return "asks for actual results; the plans state targets"
         covered = [y for d in self.index.documents.values() for y in (d.period_start, d.period_end) if y]
@@ -502,6 +525,14 @@ def _check_question(question: str) -> str:
     if not re.search(r"[\w\u3400-\u9fff]", text):
         raise QuestionError("the question is empty; type a question about the plans, e.g. 2023年新增上市企业目标是多少？")
     return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", text)
+
+
+def _nominal(word: str) -> bool:
+    """Whether a word can name a topic: some word of it of two characters or more that jieba
+    tags as neither a verb (a verb used as a noun aside) nor a pronoun, numeral, adverb or
+    particle ("完成", "能补", "那项" name none)."""
+    return any(len(w.word) >= 2 and (w.flag in ("vn", "eng") or w.flag[0] not in "vdrmqupcyez")
+               for w in posseg().lcut(word))
 
 
 def _usable(earlier) -> str | None:

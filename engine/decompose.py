@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from ingest.facts import figure_pattern
 from ingest.text import fold
 
 from .figures import stated_as_fact
@@ -28,7 +29,7 @@ def parts(question: str, names_plan=None) -> list[str]:
     asked of two plans, which the engine answers plan by plan."""
     found: list[str] = []
     context = ""
-    typed = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff\dA-Za-z])", "，", question)  # a space typed as a pause
+    typed = re.sub(r"(?<=[\u4e00-\u9fff])(?<![和与及跟])\s+(?![和与及跟])(?=[\u4e00-\u9fff\dA-Za-z])", "，", question)  # a space typed as a pause, not beside 和
     segments = _segments(typed)
     asked = describing = False
     for segment in segments:
@@ -45,6 +46,8 @@ def parts(question: str, names_plan=None) -> list[str]:
             for item in _enumeration(piece, names_plan):
                 if found and _elliptic(item):
                     item = borrow_predicate(item, found[-1])
+                elif found and _claims(item) and _bare(item):  # "X按单价20%奖励，最高200万": X's cap
+                    item = _subject(found[-1]) + item
                 found.append(context + item if context and not _names_scope(item) else item)
     last = found[-1]
     tag = _tag(last)
@@ -117,7 +120,7 @@ def _enumeration(piece: str, names_plan=None) -> list[str]:
     k = knowledge()
     marker = k.pattern("part_markers").search(piece)
     if marker:
-        head, tail = piece[:marker.start()], piece[marker.end():]
+        head, tail = piece[:marker.start()].rstrip("，, "), piece[marker.end():]  # "A和B，各定了多少"
     else:
         m = re.search(r"(?:的)?(?:目标|指标)?(?:分别|各)?(?:是|有|要|为|达到)?(?:多少|几[家个项所])", piece)
         if not m:
@@ -134,6 +137,21 @@ def _enumeration(piece: str, names_plan=None) -> list[str]:
     lead = re.match(r"^(?:[^\u4e00-\u9fff]*\d{4}[^\u4e00-\u9fff]*年?|到\d{4}年|.{0,6}(?:计划|方案)(?:里|中)?)", items[0])
     share = lead.group(0) if lead and not marker else ""  # "2023年A和B" : the year belongs to both
     return [prefix + (share if i and share else "") + item + tail for i, item in enumerate(items)]
+
+
+def _bare(claim: str) -> bool:
+    """A claim of a figure alone, with no words of what it measures ("最高200万")."""
+    k = knowledge()
+    rest = figure_pattern().sub("", fold(claim))
+    rest = k.pattern("qualifiers").sub("", k.pattern("tag_question").sub("", rest))
+    return not re.search(r"[\u4e00-\u9fff]{2}|[A-Za-z]{3}", rest)
+
+
+def _subject(claim: str) -> str:
+    """The words a claim names before its first figure ("X按单价" of "X按单价20%奖励")."""
+    folded = fold(claim)
+    m = figure_pattern().search(folded)
+    return folded[:m.start()] if m else ""
 
 
 def _elliptic(item: str) -> bool:
