@@ -59,29 +59,58 @@ def time_answer(engine, q: Question, docs: list[Document], also: tuple[str, ...]
     return draft if draft.sentences else extractive(engine, q, Filters(plans=tuple(d.doc_id for d in docs)))
 
 
-ISSUED_RE = re.compile(r"((?:19|20)\d{2})\s*年(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*[日号])?\s*(?:印发|发布|出台|发的|出的|下发)")
-VALID_RE = re.compile(r"有效期\s*(?:到|至|截至|截止到?)\s*((?:19|20)\d{2})\s*年")
+ISSUED_RE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年(?:\s*(?P<month>\d{1,2})\s*月)?(?:\s*(?P<day>\d{1,2})\s*[日号])?\s*(?:印发|发布|出台|发的|出的|下发|发文)")
+VALID_RE = re.compile(r"有效期\s*(?:到|至|截至|截止到?)\s*(?P<year>(?:19|20)\d{2})\s*年")
+# "印发当天就开始施行", "2025年8月1日起施行": when the plan takes effect, as claimed
+EFFECTIVE_RE = re.compile(r"(?:(?P<year>(?:19|20)\d{2})\s*年)?(?:\s*(?P<month>\d{1,2})\s*月)?(?:\s*(?P<day>\d{1,2})\s*[日号])?"
+                          r"(?P<same>印发(?:的)?当天|印发之日|发文当天)?\s*(?:就|即)?(?:开始|起)?(?:施行|实施|生效)")
+ISSUER_RE = re.compile(r"(?:是|由|为)(?P<body>[\u4e00-\u9fff]{2,16}?(?:人民政府|政府|办公厅|办公室|委员会|管委会|局|委))(?:直接|亲自|单独|联合)?(?:印发|发文|发布|下发|发的|出的)")
+YES_NO_RE = re.compile(r"[吗吧么][？?]?\s*$|[？?]\s*$")
 
 
 def dated_claim(engine, q: Question, docs: list[Document]) -> tuple[str, str, list] | None:
-    """(verdict, sentence, cites) for "X是某年印发的" or "X有效期到某年底" of the one plan in
-    scope, judged from its metadata and cited to the clause that prints the date."""
-    if len(docs) != 1 or not knowledge().has("premise", q.low):
+    """(verdict, sentence, cites) for "X是某年(某月某日)印发的", "X有效期到某年底", "X印发当天就
+    施行了吧" or "X是某政府发文的吧" of the one plan in scope, judged from its metadata (every
+    part of a date the claim gives) and cited to the clause that prints it."""
+    asks_back = knowledge().has("premise", q.low) or (YES_NO_RE.search(q.text) and not knowledge().has("ask_words", fold(
+        YES_NO_RE.sub("", q.text)).lower()))  # "…落款也是这天？": a yes-or-no question about a stated date
+    docs = docs or list(engine.index.documents.values())  # a question that names no plan, of a one-plan index
+    if len(docs) != 1 or not asks_back:
         return None
     doc = docs[0]
     lang = "en" if q.lang == "en" else "zh"
     notice = next(iter(engine.index.records(doc_ids={doc.doc_id}, kind="notice")), None)
-    for claim_re, date, key, printed in ((ISSUED_RE, doc.issue_date, "issued", r"印发"),
+    effective = doc.effective_from or (doc.issue_date if _printed(engine, doc, r"自印发之日起(施行|实施)") else None)
+    for claim_re, date, key, printed in ((EFFECTIVE_RE, effective, "effective", r"起(施行|实施)"),
+                                         (ISSUED_RE, doc.issue_date, "issued", r"印发"),
                                          (VALID_RE, doc.valid_until, "valid", r"有效期")):
         m = claim_re.search(q.folded)
-        if not (m and date):
+        if not (m and date) or key == "effective" and not (m.group("year") or m.group("month") or m.group("same")):
             continue
         clause = (notice if key == "issued" else None) or _printed(engine, doc, printed)
         said = _printed_date("", date)
-        right = int(m.group(1)) == date.year
+        if key == "effective" and m.group("same"):
+            right, asserted = date == doc.issue_date, _printed_date("", doc.issue_date)
+        else:
+            given = {"year": date.year, "month": date.month, "day": date.day}
+            claimed = {k: int(v) for k, v in m.groupdict().items() if k in given and v}
+            right = all(given[k] == v for k, v in claimed.items())
+            asserted = "".join(f"{claimed[k]}{unit}" for k, unit in (("year", "年"), ("month", "月"), ("day", "日"))
+                               if k in claimed)
         sentence = knowledge().say(f"{key}_{'right' if right else 'wrong'}", lang, title=f"《{doc.title}》",
-                                   date=said, asserted=f"{m.group(1)}年")
-        return ("right" if right else "wrong"), sentence, ([(clause, said)] if clause else [])
+                                   date=said, asserted=asserted)
+        if key != "effective":
+            return ("right" if right else "wrong"), sentence, ([(clause, said)] if clause else [])
+        quote = _sentence_with(clause.text, "施行" if "施行" in clause.text else "实施") if clause else ""
+        dated = [(notice, _printed_date(notice.text, doc.issue_date))] if notice else []  # 自印发之日起: the notice's date
+        return ("right" if right else "wrong"), sentence, ([(clause, quote)] if clause else []) + dated
+    m = ISSUER_RE.search(q.folded)
+    if m and doc.issuer and notice:
+        claimed = m.group("body")
+        right = claimed.replace("人民政府", "政府") in doc.issuer.replace("人民政府", "政府")  # 北京市政府 is no 通州区政府
+        sentence = knowledge().say(f"issuer_{'right' if right else 'wrong'}", lang, title=f"《{doc.title}》",
+                                   issuer=doc.issuer, asserted=claimed)
+        return ("right" if right else "wrong"), sentence, [(notice, doc.issuer)]
     return None
 
 

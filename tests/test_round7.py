@@ -133,3 +133,22 @@ def test_a_clause_named_without_its_separators(engine):
 def test_a_colloquial_word_for_leading_reads_as_a_responsibility_question(engine):
     answer = engine.ask("21版工业用地楼宇空间那条 谁打头")
     assert "二、（四）15." in cited(answer) and "市规划自然资源委" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("question, verdict, stated", [
+    ("副中心医药三年计划是北京市政府直接发文的对吧", "不对", "北京市通州区人民政府"),
+    ("副中心的计划是通州区政府印发的吧", "对", "北京市通州区人民政府"),
+    ("新闻上说21版是2021年7月22号印发的，办公厅通知落款也是这天？", "不对", "2021年7月8日"),
+    ("昌平那个计划是2026年5月1日起施行的吧", "不对", "2026年4月1日"),
+])
+def test_a_claimed_issuer_day_or_entry_into_force_gets_its_verdict(engine, question, verdict, stated):
+    """Every part of a claimed date is judged (2021年7月22日 is not 2021年7月8日, though the year
+    agrees); a city's government did not issue a district's plan."""
+    answer = engine.ask(question)
+    first = answer.text.splitlines()[0]
+    assert first.startswith(f"{verdict}：") and stated in first, answer.text
+
+
+def test_taking_effect_on_the_day_of_issue_is_judged_against_the_stated_day(engine_for):
+    answer = engine_for(HYDROGEN).ask("西海岸氢能政策6月30号印发当天就开始施行了吧")
+    assert answer.text.startswith("不对") and "2025年8月1日" in answer.text.splitlines()[0], answer.text
