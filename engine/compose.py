@@ -70,8 +70,14 @@ class Draft:
         return True
 
 
-def _ref(clause: Clause, en: bool) -> str:
-    return knowledge().say("ref", "en" if en else "zh", title=clause.title, path=clause.path)
+def _ref(clause: Clause, en: bool, piece: str = "") -> str:
+    """《title》path; with the clause's heading when the quoted ``piece`` does not print it: the
+    heading says what the clause is (脑科学与脑机接口占先), which is often what a comparison asks."""
+    ref = knowledge().say("ref", "en" if en else "zh", title=clause.title, path=clause.path)
+    heading = clause.heading.strip().rstrip("。.") if clause.kind == "clause" and clause.heading else ""
+    if not piece or not heading or fold(heading) in fold(piece) or fold(heading) in fold(clause.path):
+        return ref
+    return ref + knowledge().say("ref_heading", "en" if en else "zh", heading=heading)
 
 
 def extractive(engine, q: Question, filters: Filters, docs: list[Document] = ()) -> Draft:
@@ -128,7 +134,7 @@ def extractive(engine, q: Question, filters: Filters, docs: list[Document] = ())
         draft.sentences.append((said, [(by, sentence if by is clause else by.text)]))
     draft.sentences.extend(leads)
     lang = "en" if en else "zh"
-    draft.sentences.append((knowledge().say("according", lang, ref=_ref(clause, en), piece=piece), [(clause, sentence)]))
+    draft.sentences.append((knowledge().say("according", lang, ref=_ref(clause, en, piece), piece=piece), [(clause, sentence)]))
     second = next(((c, s, sc) for c, s, sc in ranked[1:3] if c.doc_id == clause.doc_id and c.path != clause.path
                    and sc >= score * 0.8 and want_number and re.search(r"\d", s)), None)
     if second:

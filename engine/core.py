@@ -271,6 +271,8 @@ class Engine:
         terms = self._bridge(text) if analyse_language(text) == "en" else ""
         if terms:
             rankings.append(self.index.search(" ".join([terms, *re.findall(r"\d+", text)]), k=k, filters=filters))
+        elif (worded := knowledge().in_plan_words(text, self._corpus_text)) != text:  # "孩子上学" as 子女入学 too
+            rankings.append(self.index.search(worded, k=k, filters=filters))
         if phrases := self.verbatim(text):
             rankings.append(self._printing(phrases, filters)[:k])
         return _fuse_hits(rankings, k, self.settings.rrf_k) if len(rankings) > 1 else hits
@@ -480,7 +482,8 @@ class Engine:
         """Content tokens of the question (English: of its Chinese terms), without the words
         every plan's title shares and the names of plans."""
         text = self._bridge(q.text) if q.lang == "en" else fold(self.plans.strip(q.folded))
-        return content_tokens(text, self.stopwords)  # the plans it names are its scope, not its words
+        worded = knowledge().in_plan_words(text, self._corpus_text) if q.lang != "en" else text  # and the plans' words
+        return content_tokens(text if worded == text else f"{text} {worded}", self.stopwords)
 
     def pick(self, q: Question, clause: Clause, want_number: bool) -> tuple[str, float]:
         """Best sentence of ``clause`` for ``q``."""

@@ -107,7 +107,7 @@ def dated_claim(engine, q: Question, docs: list[Document]) -> tuple[str, str, li
     m = ISSUER_RE.search(q.folded)
     if m and doc.issuer and notice:
         claimed = m.group("body")
-        right = claimed.replace("人民政府", "政府") in doc.issuer.replace("人民政府", "政府")  # 北京市政府 is no 通州区政府
+        right = claimed.replace("人民政府", "政府") in doc.issuer.replace("人民政府", "政府")  # a city government is no district government
         sentence = knowledge().say(f"issuer_{'right' if right else 'wrong'}", lang, title=f"《{doc.title}》",
                                    issuer=doc.issuer, asserted=claimed)
         return ("right" if right else "wrong"), sentence, [(notice, doc.issuer)]

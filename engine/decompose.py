@@ -29,7 +29,7 @@ def parts(question: str, names_plan=None) -> list[str]:
     asked of two plans, which the engine answers plan by plan."""
     found: list[str] = []
     context = ""
-    typed = re.sub(r"(?<=[\u4e00-\u9fff])(?<![和与及跟])\s+(?![和与及跟])(?=[\u4e00-\u9fff\dA-Za-z])", "，", question)  # a space typed as a pause, not beside 和
+    typed = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff\dA-Za-z])", lambda m: _pause(question, m), question)
     segments = _segments(typed)
     asked = describing = False
     for segment in segments:
@@ -59,6 +59,14 @@ def parts(question: str, names_plan=None) -> list[str]:
     # claim is being checked, not only the last
     return [f"{part.rstrip('，,；;。 ')}，{tag}" if tag and part != last and _claims(part) else part
             for part in found[:MAX_PARTS]]
+
+
+def _pause(text: str, space: re.Match) -> str:
+    """A space typed as a pause is a comma, but not beside a 和 that joins two items ("A比例 和B
+    比例 各定了多少"), unless what comes before it already asks ("…叫什么 跟国家争取哪些试点")."""
+    before, after = text[:space.start()], text[space.end():]
+    joins = before[-1] in "和与及跟" or after[0] in "和与及跟"
+    return space.group(0) if joins and not asks(re.split(r"[，,。；;？?\s]", before)[-1]) else "，"
 
 
 def _tag(text: str) -> str | None:

@@ -152,3 +152,24 @@ def test_a_claimed_issuer_day_or_entry_into_force_gets_its_verdict(engine, quest
 def test_taking_effect_on_the_day_of_issue_is_judged_against_the_stated_day(engine_for):
     answer = engine_for(HYDROGEN).ask("西海岸氢能政策6月30号印发当天就开始施行了吧")
     assert answer.text.startswith("不对") and "2025年8月1日" in answer.text.splitlines()[0], answer.text
+
+
+def test_a_quote_is_headed_by_its_clauses_heading_when_it_does_not_print_it(engine):
+    """Where a plan puts a topic is its clause's heading (脑科学与脑机接口占先)."""
+    answer = engine.ask("脑机接口在通州和昌平两个区的计划里分别放在什么位置")
+    assert "二、（二）5.「脑科学与脑机接口占先」：" in answer.text, answer.text
+
+
+def test_everyday_words_the_plans_never_print_are_read_in_the_plans_words(engine):
+    from engine.knowledge import knowledge
+
+    assert knowledge().in_plan_words("员工孩子上学难") == "员工子女入学难"
+    assert knowledge().in_plan_words("公司落户", printed="平台公司") == "公司落户"  # the corpus says 公司 itself
+    answer = engine.ask("公司在通州漷县 员工孩子上学难 副中心计划有说法没")
+    assert cited(answer) & {"四、（三）1.", "四、（五）3."} and "子女" in answer.text, answer.text
+
+
+def test_a_space_after_a_question_is_a_pause_even_before_gen():
+    assert parts("21版保障机制里要建的信息平台叫什么 跟国家争取哪些试点") == [
+        "21版保障机制里要建的信息平台叫什么", "跟国家争取哪些试点"]
+    assert parts("18版园区服务那条 研发类园区要搭哪几个平台 制造类园区要干嘛")[1] == "制造类园区要干嘛"
