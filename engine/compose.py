@@ -110,6 +110,14 @@ def extractive(engine, q: Question, filters: Filters, docs: list[Document] = ())
         if not stating:  # the asked kind of amount, in evidence nearly as good as the best
             return Draft.refuse(f"asks for {q.quantity}, and the best evidence states none")
         clause, sentence, score = stating
+    kind = next((name for name in knowledge().answer_kinds() if knowledge().has(f"answer_kinds.{name}.asks", q.low)), None)
+    if kind and not re.search(knowledge().answer_kinds()[kind]["evidence"], fold(sentence)):
+        naming = knowledge().answer_kinds()[kind]["evidence"]
+        stating = next(((c, s, sc) for c, s, sc in ranked[1:] if c is clause and sc >= score * QUANTITY_RANK
+                        and re.search(naming, fold(s))), None)
+        if not stating:  # "具体建在哪个区" of a clause that names the centre and no place
+            return Draft.refuse(f"asks for a {kind}, and the best evidence names none")
+        clause, sentence, score = stating
     if not leads and knowledge().has("number_ask", q.low) and not has_figure(sentence):
         stating = next(((c, s, sc) for c, s, sc in ranked[1:] if c is clause and has_figure(s)), None)
         if not stating:  # "母基金规模多大" of a clause that names the fund and no amount

@@ -53,6 +53,9 @@ class Knowledge:
         for key in self.lexicon["time_facts"]:
             if not key.startswith("_"):
                 self.pattern(f"time_facts.{key}")
+        for name, spec in self.answer_kinds().items():
+            self.pattern(f"answer_kinds.{name}.asks")
+            _compile(spec["evidence"], f"lexicon.json answer_kinds.{name}.evidence")
         for name, spec in self.quantities().items():
             self.pattern(f"quantities.{name}.nouns")
             _compile(spec["evidence"], f"lexicon.json quantities.{name}.evidence")
@@ -81,6 +84,10 @@ class Knowledge:
     def quantities(self) -> dict[str, dict]:
         """Amount kinds (money, percent, area) with their nouns and evidence pattern."""
         return {k: v for k, v in self.lexicon["quantities"].items() if not k.startswith("_")}
+
+    def answer_kinds(self) -> dict[str, dict]:
+        """What a question may ask for besides an amount (place, person): asks and evidence."""
+        return {k: v for k, v in self.lexicon["answer_kinds"].items() if not k.startswith("_")}
 
     def words(self, dotted: str) -> list[str]:
         """The list at a dotted key of the lexicon (``levels.city``)."""

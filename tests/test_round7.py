@@ -173,3 +173,18 @@ def test_a_space_after_a_question_is_a_pause_even_before_gen():
     assert parts("21版保障机制里要建的信息平台叫什么 跟国家争取哪些试点") == [
         "21版保障机制里要建的信息平台叫什么", "跟国家争取哪些试点"]
     assert parts("18版园区服务那条 研发类园区要搭哪几个平台 制造类园区要干嘛")[1] == "制造类园区要干嘛"
+
+
+def test_a_question_for_a_place_or_a_person_needs_evidence_that_names_one(engine):
+    """The clause names the centre but no district, the leader's post but no name: not stated.
+    An office "设在哪个局" asks for an agency, not a place."""
+    answer = engine.ask("21版说建北京疫苗检测中心 具体建在哪个区")
+    assert answer.refused or answer.text.splitlines()[0] == "这一问所查计划中没有写明。", answer.text
+    assert engine.ask("副中心链长制是哪位副区长牵头 叫什么名字").refused
+    located = engine.ask("昌平空间布局依托哪两条走廊")
+    assert "G6科创走廊" in located.text
+
+
+def test_an_office_set_in_an_agency_is_no_place_question(engine_for):
+    answer = engine_for(REPO / "eval" / "other_dev3" / "plan").ask("AI专班办公室设在哪个局？")
+    assert not answer.refused and "市经信局" in answer.text, answer.text
