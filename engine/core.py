@@ -28,7 +28,7 @@ from .agencies import BODY_SUFFIX, AgencyDirectory
 from .analysis import PERIOD_RE, Question, analyse
 from .analysis import language as analyse_language
 from .bridge import chinese_terms
-from .decompose import parts
+from .decompose import asks, parts
 from .evidence import FUNCTION_WORDS, best_sentence, content_tokens
 from .knowledge import knowledge
 from .llm import LLMWriter, chat_model_from_env
@@ -205,7 +205,8 @@ class Engine:
         text = followup.resolve(question, before, self.plans)
         if not before:
             return text
-        words = {w for w in compose.topic_words(self, analyse(text)) if _nominal(w)}  # "啥时候完成" has none
+        words = {w for w in compose.topic_words(self, analyse(text))  # "啥时候完成", "是某区的任务吧" have none
+                 if _nominal(w) and not compose.places(w)}
         if words:  # a follow-up in form ("那X呢") is merged by followup.resolve already
             stays = conversation and not followup.is_followup(question)
             return self._staying(text, words, before[-1], before[:-1]) if stays else text
@@ -235,7 +236,7 @@ class Engine:
         conversation and the parts before it ("B又怎么说？" borrows A's topic)."""
         draft = compose.Draft("compound")
         lang = "en" if whole.lang == "en" else "zh"
-        answered = 0
+        answered = asking = substantive = 0  # parts told; parts that ask; parts told something of substance
         cited: frozenset[str] = frozenset()
         for n, piece in enumerate(pieces, start=1):
             q = analyse(self._in_context(piece, [*earlier, *pieces[:n - 1]], conversation=n == 1))
@@ -243,13 +244,21 @@ class Engine:
             relative = knowledge().has("rounds.previous", q.low) or knowledge().has("rounds.latest", q.low)
             if not docs:
                 own = self._scope(q, filters)
+            elif knowledge().has("agency_claim", q.low) and not relative:
+                own = docs  # "…，是某区的任务吧": the district is the body claimed, not its plan
             else:  # a part names its plans itself; "上一轮和21版" among the plans the message names
                 own = self.plans.named(q, docs) if relative else self.plans.explicit(q, self.allowed(filters))
             q.quantity = q.quantity or (whole.quantity if not q.scores else None)
             part = self._answer(q, filters, own or docs)
             cited = frozenset(c.base_id for _, cites in part.sentences for c, _ in cites) or cited
-            answered += draft.add_part(knowledge().say("part_head", lang, part=piece.strip()), part,
-                                       knowledge().say("part_absent", lang), f"part {n}")
+            told = draft.add_part(knowledge().say("part_head", lang, part=piece.strip()), part,
+                                  knowledge().say("part_absent", lang), f"part {n}")
+            answered += told
+            asking += asks(piece)
+            if told and (asks(piece) or set(part.verdicts) - {"right"}):
+                substantive += not part.verdicts or set(part.verdicts) != {"unstated"}
+        if answered and asking and not substantive:  # "X的目标180亿，到去年底完成了多少": the
+            draft.verdicts = ["unstated"]  # statement confirmed, what is asked not in the plans
         return draft if answered else compose.Draft.refuse("; ".join(draft.notes))
 
     def stream(self, question: str, filters: Filters = Filters(), history: list[str] | tuple = ()):
@@ -375,7 +384,10 @@ class Engine:
         names, asked = self.agencies.resolve(q.folded)
         if names and knowledge().has("name_ask", q.low) and not q.figures:
             return compose.agency_names(self, q, names, docs)
-        if names and knowledge().has("premise", q.low) and (not q.figures or q.kind == "responsibility_task") and (
+        last = re.split(r"[，,；;]", q.low)[-1]  # "X落地100个，是某区的任务吧": the claim asked is the agency
+        claims_agency = knowledge().has("agency_claim", last) and not re.search(r"\d", last)
+        if names and knowledge().has("premise", q.low) and (not q.figures or q.kind == "responsibility_task"
+                                                            or claims_agency) and (
                 _names_task(q) or not knowledge().has("list_ask", q.low)):  # "X那条是某局牵头的吧？"
             return compose.task_agencies(self, q, filters, names, asked)
         # Naming an agency makes "责任单位" part of the description, not the thing asked.

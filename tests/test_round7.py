@@ -188,3 +188,16 @@ def test_a_question_for_a_place_or_a_person_needs_evidence_that_names_one(engine
 def test_an_office_set_in_an_agency_is_no_place_question(engine_for):
     answer = engine_for(REPO / "eval" / "other_dev3" / "plan").ask("AI专班办公室设在哪个局？")
     assert not answer.refused and "市经信局" in answer.text, answer.text
+
+
+def test_a_statement_confirmed_while_the_question_is_not_in_the_plans_is_declined(engine):
+    answer = engine.ask("副中心180亿总产值的目标 到2024年底完成了多少")
+    assert answer.refused and answer.text.splitlines()[1].startswith("对"), answer.text
+    corrected = engine.ask("21版说建成30个左右研究型病房，这些病房主要放在哪些医院？")
+    assert not corrected.refused and "20个左右" in corrected.text  # a correction is an answer
+
+
+def test_a_district_claimed_for_a_task_is_the_body_not_its_plan(engine):
+    answer = engine.ask("21版里引进100个以上市级产业化重点项目落地 是海淀区的任务吧")
+    second = answer.text.split("【是海淀区的任务吧】")[1]
+    assert second.strip().startswith("不对") and "北京经济技术开发区管委会" in second, answer.text
