@@ -217,15 +217,18 @@ def premise_verdict(engine, q: Question, hits, docs: list[Document], filters: Fi
     lang = "en" if q.lang == "en" else "zh"
     pool = engine.index.records(doc_ids={d.doc_id for d in docs or engine.allowed(filters)})
     draft = Draft("false_premise", contexts=[h.clause for h in hits])
-    claims = figures.asserted(q.folded) if lang == "zh" else [
+    stated = figures.asserted(q.folded) if lang == "zh" else [
         (Fact("", "", n, float(n), float(n), u, None, n), [q.folded, *engine.phrases(q)]) for n, u in q.figures]
-    for claim, phrases in claims:
+    for claim, phrases in stated:
         phrases = [w for p in phrases for w in _claim_words(engine, p)]
         nearest = match = figures.best(pool, phrases, claim.unit, q.follows)
         if (not match or match.score < figures.SAME_INDICATOR) and loose:
             match = figures.only_of_unit([h.clause for h in hits[:2]], phrases, claim)
         elif match and match.score < figures.SAME_INDICATOR:
             match = None
+        head = _english_head(q.text, claim.value) if lang == "en" else None
+        if match and head and not claims.abbreviates(head, fold(match.fact.text)):
+            match = None  # "a 100亿元 dedicated robotics fund": a figure of no fund is no verdict on it
         if not match and q.follows:  # a claim about the clause the message is on, loosely named
             match = figures.sole_of_unit([c for c in pool if c.base_id in q.follows], claim)
         bound = claim.qualifier if figures.bound_of(claim.qualifier) else ""  # "最多2家", as claimed
@@ -260,6 +263,18 @@ def premise_verdict(engine, q: Question, hits, docs: list[Document], filters: Fi
             draft.sentences.append((knowledge().say("premise_value_is", lang, asserted=said, text=other.text),
                                     [(clause, other.text)]))
     return draft
+
+
+def _english_head(question: str, value: str) -> str | None:
+    """The Chinese term of the noun an English claim's figure counts: the last word of the
+    phrase after the figure ("100 … dedicated robotics fund" → 基金), when the glossary has it."""
+    at = question.find(value)
+    if at < 0:
+        return None
+    tail = re.split(r"[,?.;!]|\s(?:by|in|under|for|from|to|within|of the)\s", question[at + len(value):])[0]
+    words = re.findall(r"[A-Za-z][A-Za-z-]*", re.sub(r"\([^)]*\)", " ", tail))
+    words = [w for w in words if w.lower() not in ("billion", "million", "yuan", "rmb", "percent", "of")]
+    return knowledge().glossary.get(words[-1].lower()) if words else None
 
 
 def _quote_fact(engine, q: Question, draft: Draft, match, lang: str) -> None:
@@ -388,6 +403,11 @@ def task_agencies(engine, q: Question, filters: Filters, names: list[str] = (),
     hits = engine.search(q.text, filters)
     named = _named_clauses(engine, q, filters, hits)
     tasks = [c for c in named if c.agencies] or [h.clause for h in hits[:5] if h.clause.agencies]
+    if q.lang == "en" and not named and len(tasks) > 1:  # English is ranked by meaning: of the tasks,
+        covered = [_coverage(engine, q, c.text) for c in tasks]  # the first printing a term the others lack
+        telling = set().union(*covered) - set.intersection(*covered)
+        tasks = [c for c, words in zip(tasks, covered) if words & telling] + \
+            [c for c, words in zip(tasks, covered) if not words & telling]
     if not tasks or _names_agency_in_text(engine, q, hits, tasks[0], named):
         return extractive(engine, q, filters)  # not a task (who interprets the plan, where an office sits)
     clause = tasks[0]

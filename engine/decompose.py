@@ -19,6 +19,7 @@ MAX_PARTS = 4
 ITEM_MIN = 2        # characters of an item in "A和B分别…"
 ELLIPSIS_MAX = 14   # "B呢？" is elliptic when this short
 TAG_MAX = 6         # "没记错吧？" alone: a tag question, not a question of its own
+TAG_WORDS = 3       # … and "is that right?" in English
 PREDICATE_RE = re.compile(r"(是|有|要|为|达到|计划|目标|准备|打算)?\s*(多少|几|哪些|哪个|哪几|什么|谁|何时|怎么|是否|how|what|which|who)")
 EN_SPLIT_RE = re.compile(r",?\s+and\s+(?=(what|which|who|how|when|where|is|are|does|did|do|can)\b)", re.I)
 
@@ -51,7 +52,8 @@ def parts(question: str, names_plan=None) -> list[str]:
                 found.append(context + item if context and not _names_scope(item) else item)
     last = found[-1]
     tag = _tag(last)
-    if len(found) > 1 and len(last) <= TAG_MAX and tag and _claims(found[-2]):
+    short = len(last) <= TAG_MAX or (last.isascii() and len(last.split()) <= TAG_WORDS)  # "correct?"
+    if len(found) > 1 and short and tag and _claims(found[-2]):
         found = found[:-1]  # "…，没记错吧": the tag is the claims' question, not a part
     if len(found) < 2:
         return [question]

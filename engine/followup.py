@@ -15,7 +15,7 @@ from .decompose import asks, borrow_predicate
 from .knowledge import knowledge
 from .plans import PlanNames
 
-PRONOUN_RE = re.compile(r"^(它|其|该|这个|这项|这条|那个|那项|那条|it|its|this|that)", re.I)
+PRONOUN_RE = re.compile(r"^(它|其|该|这个|这项|这条|那个|那项|那条|it|its|this|that|which one|which of them)", re.I)
 
 
 def resolve(question: str, history: list[str], plans: PlanNames) -> str:

@@ -130,6 +130,8 @@ def extract(text: str, table: dict | None = None, heading: str = "", default_yea
                 after and (joined or before.endswith("等") or _verb_end().search(before)
                            or _verbs_only(before)))
             indicator = before if named_before else after or before
+            owner = _measured_owner(piece[m.end():nxt], before, stop_after)
+            indicator = owner or indicator  # "总规模50亿元的母基金": the fund's 总规模
             if not indicator:
                 continue
             qualifier = (m.group("before") or "").strip() + (m.group("after") or "")
@@ -234,6 +236,16 @@ def _common_suffix(a: str, b: str) -> int:
     while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
         n += 1
     return n
+
+
+def _measured_owner(rest: str, before: str, stop: re.Pattern) -> str:
+    """"设立总规模50亿元的机器人产业专项母基金" → 机器人产业专项母基金总规模: a measure named before
+    the figure (规模, 面积: lexicon measure_nouns) and a noun described after it with 的 say whose
+    measure the figure is; "" otherwise."""
+    measure = re.search(rf"(?:{_alternation(_lexicon()['measure_nouns'])})$", before)
+    described = re.match(r"\s*(?:以上|以下|左右)?\s*的(.+)", rest)
+    owner = _clean(described.group(1), stop) if measure and described else ""
+    return f"{owner}{measure.group(0)}"[-SCOPED_MAX:] if len(owner) >= 2 else ""
 
 
 def _is_year(piece: str, m: re.Match) -> bool:

@@ -201,3 +201,23 @@ def test_a_district_claimed_for_a_task_is_the_body_not_its_plan(engine):
     answer = engine.ask("21版里引进100个以上市级产业化重点项目落地 是海淀区的任务吧")
     second = answer.text.split("【是海淀区的任务吧】")[1]
     assert second.strip().startswith("不对") and "北京经济技术开发区管委会" in second, answer.text
+
+
+def test_a_measure_before_a_figure_belongs_to_the_noun_described_after_it(engine_for):
+    """"设立总规模50亿元的…专项母基金": the fund's size, not 产业规模 of the targets table."""
+    assert facts_of(article("十六"))["苏州市机器人产业专项母基金规模"] == ("", "50", "亿元")
+    answer = engine_for(MEASURES).ask("苏州机器人产业基金规模是100亿吧")
+    assert answer.text.startswith("不对") and "50亿元" in answer.text.splitlines()[0], answer.text
+
+
+def test_an_english_claim_is_not_judged_by_a_figure_of_another_noun(engine_for):
+    """"a 100亿元 dedicated robotics fund": the 2000亿元 industry scale is no verdict on a fund."""
+    answer = engine_for(MEASURES).ask(
+        "Suzhou's robotics measures set up a 10-billion-yuan (100亿元) dedicated robotics fund, correct?")
+    assert "2000" not in answer.text, answer.text
+
+
+def test_an_english_follow_up_which_one_continues_the_question_before(engine):
+    answer = engine.ask("Which one is listed first?", history=[
+        "Which agencies are responsible for the traditional Chinese medicine task in the 2021–2023 Beijing plan?"])
+    assert cited(answer) == {"二、（三）13."} and "“市中医局”" in answer.text, answer.text
