@@ -11,7 +11,7 @@ from index.types import Filters
 from ingest.text import fold
 from ingest.text import cn_int
 from ingest.types import Clause, Document, Fact
-from ingest.facts import posseg
+from ingest.facts import BASELINE_COLUMNS, posseg
 
 from . import claims, figures
 from .analysis import FIGURE_UNITS, Question, evidence_pattern
@@ -102,6 +102,9 @@ def extractive(engine, q: Question, filters: Filters, docs: list[Document] = ())
         clause = lead_clauses[0]
         sentence = next((s for s in sentences(clause) if fold(leads[0][1][0][1]) in fold(s)), clause.text)
         score = max(score, 1.0)
+    row = _baseline_row(engine, q, hits) if want_number else None
+    if row:  # "基数几家 目标几家": the table row holds the base year's value beside the target
+        clause, sentence, score = row, sentences(row)[0], max(score, 1.0)
     if not en and score <= 0:
         return Draft.refuse("no retrieved sentence shares a content word with the question")
     if q.quantity and not re.search(evidence_pattern(q.quantity), fold(sentence)):
@@ -150,6 +153,19 @@ def extractive(engine, q: Question, filters: Filters, docs: list[Document] = ())
         second = (second[0], quote)
         draft.sentences.append((knowledge().say("see_also", lang, ref=_ref(second[0], en), piece=also), [second]))
     return draft
+
+
+def _baseline_row(engine, q: Question, hits) -> Clause | None:
+    """The targets-table row a question asks the base-year value of (基数, 现状: a column the
+    facts table leaves out, for it is no target), when the row's indicator is the one named."""
+    if not BASELINE_COLUMNS.search(q.folded):
+        return None
+    named = [q.folded, knowledge().in_plan_words(q.folded)]
+    rows = [h.clause for h in hits if h.clause.table
+            and any(BASELINE_COLUMNS.search(fold(c)) for c in h.clause.table.get("columns", []))]
+    scored = [(max(figures.indicator_score(f.indicator, named) for f in r.facts), r) for r in rows if r.facts]
+    best = max(scored, key=lambda sr: sr[0], default=(0.0, None))
+    return best[1] if best[0] >= figures.SAME_INDICATOR else None
 
 
 def _fact_lead(engine, q: Question, hits, docs: list[Document]) -> list:

@@ -221,3 +221,8 @@ def test_an_english_follow_up_which_one_continues_the_question_before(engine):
     answer = engine.ask("Which one is listed first?", history=[
         "Which agencies are responsible for the traditional Chinese medicine task in the 2021–2023 Beijing plan?"])
     assert cited(answer) == {"二、（三）13."} and "“市中医局”" in answer.text, answer.text
+
+
+def test_a_base_year_value_is_answered_from_the_targets_tables_row(engine_for):
+    answer = engine_for(MEASURES).ask("规上机器人企业数量 基数多少家 目标多少家")
+    assert "附件1" in " ".join(cited(answer)) and "2024年基数：260" in answer.text, answer.text
