@@ -105,6 +105,8 @@ def extractive(engine, q: Question, filters: Filters, docs: list[Document] = ())
     row = _baseline_row(engine, q, hits) if want_number else None
     if row:  # "基数几家 目标几家": the table row holds the base year's value beside the target
         clause, sentence, score = row, sentences(row)[0], max(score, 1.0)
+        if not knowledge().has("target_words", q.low):
+            leads = []  # "现在有几家": the target is no answer to what there is now
     if not en and score <= 0:
         return Draft.refuse("no retrieved sentence shares a content word with the question")
     if q.quantity and not re.search(evidence_pattern(q.quantity), fold(sentence)):
@@ -158,7 +160,7 @@ def extractive(engine, q: Question, filters: Filters, docs: list[Document] = ())
 def _baseline_row(engine, q: Question, hits) -> Clause | None:
     """The targets-table row a question asks the base-year value of (基数, 现状: a column the
     facts table leaves out, for it is no target), when the row's indicator is the one named."""
-    if not BASELINE_COLUMNS.search(q.folded):
+    if not knowledge().has("baseline_ask", q.low):
         return None
     named = [q.folded, knowledge().in_plan_words(q.folded)]
     rows = [h.clause for h in hits if h.clause.table

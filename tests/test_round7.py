@@ -226,3 +226,8 @@ def test_an_english_follow_up_which_one_continues_the_question_before(engine):
 def test_a_base_year_value_is_answered_from_the_targets_tables_row(engine_for):
     answer = engine_for(MEASURES).ask("规上机器人企业数量 基数多少家 目标多少家")
     assert "附件1" in " ".join(cited(answer)) and "2024年基数：260" in answer.text, answer.text
+
+
+def test_a_question_for_what_there_is_now_is_not_answered_with_the_target(engine_for):
+    answer = engine_for(MEASURES).ask("人形机器人整机企业现在有几家")
+    assert not answer.text.startswith("人形机器人整机企业：20家") and "2024年基数：6" in answer.text, answer.text
