@@ -629,15 +629,10 @@ def _heading_forms(heading: str) -> list[set[str]]:
     return [g for g in (figures.bigrams(folded), figures.bigrams(folded[2:])) if len(g) >= 3]
 
 
-@functools.lru_cache(maxsize=1)
 def _posseg():
-    import logging
+    from ingest.libcache import posseg_module  # its word tags read from a cache, not dict.txt
 
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)
-    return jieba.posseg
+    return posseg_module()
 
 
 def places(folded: str, min_freq: int = PLACE_MIN_FREQ) -> list[str]:

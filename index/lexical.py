@@ -6,12 +6,12 @@ as plain numpy arrays plus JSON (never pickle), so loading reads no code.
 from __future__ import annotations
 
 import functools
-import logging
 import re
 from pathlib import Path
 
 import numpy as np
 
+from ingest.libcache import jieba_module
 from ingest.text import fold
 
 STOPWORDS = set("的 和 与 及 等 在 对 为 了 是 把 将 由 以 于 并 或 其 之 中 上 下 也 都 而 等等 有 有关 "
@@ -20,13 +20,9 @@ TOKEN_RE = re.compile(r"[\w\u3400-\u9fff]")
 TOKEN_CACHE = 50_000  # tokenised texts kept (sentences of the plans, questions)
 
 
-@functools.lru_cache(maxsize=1)
 def _jieba():
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
+    """jieba with its dictionary loaded (its tables read from a cache: ingest.libcache)."""
+    return jieba_module()
 
 
 def tokenize(text: str) -> list[str]:

@@ -70,13 +70,9 @@ def _verb_end() -> re.Pattern:
 def _verbs_only(span: str) -> bool:
     """A span of verbs and conjunctions only ("引进和承接"), by their part of speech: a figure
     after verbs counts the noun after it, whatever the verbs."""
-    import logging
+    from .libcache import posseg_module
 
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)
-    flags = [w.flag for w in jieba.posseg.lcut(span) if w.word.strip()]
+    flags = [w.flag for w in posseg_module().lcut(span) if w.word.strip()]
     return bool(flags) and all(flag in ("v", "c", "d") for flag in flags)
 
 
