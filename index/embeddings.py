@@ -118,12 +118,13 @@ class OnnxEncoder:
         import onnxruntime
         from tokenizers import Tokenizer
 
-        from .onnx_provision import onnx_file
+        from .onnx_provision import mapped_file, onnx_file
 
         path = onnx_file(folder, precision)
         if not path.is_file():
             raise IndexMismatch(f"no ONNX file {path} for the {precision} encoder; make it with: "
                                 f"python -m index.provision (or set PLANQA_ENCODER=torch-fp32)")
+        path = mapped_file(folder, precision)  # the same graph, its weights mapped, not copied
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
