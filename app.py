@@ -637,7 +637,7 @@ def main(argv: list[str] | None = None) -> int:
             return
         finally:
             ready.set()
-        loaded["engine"].ask("预热")
+        loaded["engine"].warm()
 
     ready = threading.Event()
     threading.Thread(target=load, daemon=True).start()

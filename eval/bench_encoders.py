@@ -93,7 +93,7 @@ def _answers(index, settings, questions: list[dict], path: Path) -> dict:
     from eval.scoring import _cited, percentiles, score
 
     engine = Engine(index, settings)
-    engine.ask("预热")
+    engine.warm()
     lines = {}
     for q in questions:
         try:
