@@ -3,6 +3,7 @@ cold start, the one-shot CLI, and answer latency (README "Speed").
 
     .venv/bin/python eval/bench_encoders.py                # encoders, cold starts, latency
     .venv/bin/python eval/bench_encoders.py --build 10000 --raw-sample 40  # only: a 10,000-clause build vs raw encode
+    .venv/bin/python eval/bench_encoders.py --starts var/index --runs 5    # only: app and CLI cold starts
 
 Each encoder runs in its own process (its load time then includes its imports): it builds an
 index of the shipped plans, then answers every gold question (dev…dev5, test, paraphrases).
@@ -282,6 +283,8 @@ def main() -> int:
                         help="instead: build this many synthetic clauses and compare with the raw encoder")
     parser.add_argument("--raw-sample", type=int, default=0, metavar="BATCHES",
                         help="with --build: run the raw encoder on this many of the build's batches, before and after")
+    parser.add_argument("--starts", type=Path, metavar="INDEX_DIR",
+                        help="instead: only the cold starts (app and CLI) on this built index")
     parser.add_argument("--runs", type=int, default=3, help="cold starts of the app and of the CLI")
     parser.add_argument("--encoder", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -292,6 +295,11 @@ def main() -> int:
         return 0
     if args.raw_encode:
         print(json.dumps(raw_encode(args.raw_encode)))
+        return 0
+    if args.starts:
+        expected = _expected_first(args.starts)
+        runs = [(app_cold_start(args.starts, expected), cli_cold_start(args.starts)) for _ in range(args.runs)]
+        _print_starts([a for a, _ in runs], [c for _, c in runs])  # interleaved: both see the same load
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)

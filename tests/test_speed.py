@@ -214,3 +214,12 @@ def test_fold_by_table_equals_folding_each_character():
             assert fold(chunk) == by_character(simplified), chunk[:20]
             checked += 1
     assert checked > 100
+
+
+def test_the_app_imports_gradio_without_rewriting_its_type_stubs():
+    code = ("import sys, app; app.skip_gradio_stub_writing(); import gradio as gr, gradio.component_meta as meta;"
+            "print(meta.create_or_modify_pyi(None, 'X', []) is None and meta.create_or_modify_pyi.__name__,"
+            " gr.Textbox(label='q').label)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["<lambda>", "q"], done.stdout
