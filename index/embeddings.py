@@ -95,9 +95,13 @@ class SentenceEmbeddings:
         """``encode(texts)``, each text's vector kept for the next call that has it (the
         sentences of clauses an English question re-ranks densely). A vector does not depend on
         the batch it was made in (padding is masked out; a test checks it is bitwise the same),
-        so a kept vector, or one made alone, is the one a batch of them would make."""
+        so a kept vector, or one made alone, is the one a batch of them would make. That holds
+        for onnx-fp32 only: int8 quantises each batch with its own range (every vector of a
+        batch changed when encoded alone), and torch was not checked; they encode as given."""
         import numpy as np
 
+        if self.encoder != "onnx-fp32" or not texts:
+            return self.encode(texts)
         with self._text_lock:
             found = {t: self._text_vectors[t] for t in texts if t in self._text_vectors}
         missing = list(dict.fromkeys(t for t in texts if t not in found))
@@ -107,8 +111,6 @@ class SentenceEmbeddings:
                 self._text_vectors.update((t, found[t]) for t in missing)
                 while len(self._text_vectors) > TEXT_CACHE:
                     del self._text_vectors[next(iter(self._text_vectors))]  # the oldest
-        if not texts:
-            return self.encode([])
         return np.array([found[t] for t in texts], dtype="float32")
 
     def encode_passages(self, texts: list[str], progress: bool = False):
