@@ -14,6 +14,8 @@ import csv
 import datetime as dt
 import hmac
 import html
+import importlib.abc
+import importlib.machinery
 import io
 import json
 import logging
@@ -44,6 +46,39 @@ REQUEST_TIMEOUT_S = 60  # a request still running after this is stopped (answers
 SCROLL_TO_CLAUSE = """() => { let tries = 0; const go = () => { const e = document.querySelector('#viewer .clause.target');
   if (e) e.scrollIntoView({block: 'center'}); else if (tries++ < 30) setTimeout(go, 150); }; setTimeout(go, 100); }"""
 UPLOAD_ROUTE = "/gradio_api/upload"  # where Gradio stores what any client posts
+
+
+class _NoStubWriting(importlib.abc.MetaPathFinder):
+    """Turns off gradio's rewriting of its own type stubs, as ``gradio.component_meta`` loads.
+
+    On every import gradio regenerates the ``.pyi`` stub of each component class
+    (``component_meta.create_or_modify_pyi``: read and parse the component's source, render a
+    template, compare with the stub in site-packages and rewrite it when it differs): 1.4 s of
+    its 3.2 s import here, for files only type checkers read. The stubs it ships stay as they are.
+    """
+
+    def find_spec(self, name, path, target=None):
+        if name != "gradio.component_meta":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return spec
+        load = spec.loader.exec_module
+
+        def exec_module(module):
+            load(module)
+            if hasattr(module, "create_or_modify_pyi"):
+                module.create_or_modify_pyi = lambda *args, **kwargs: None
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+def skip_gradio_stub_writing() -> None:
+    """Install ``_NoStubWriting`` before gradio is first imported (no effect after)."""
+    if "gradio.component_meta" not in sys.modules and not any(isinstance(f, _NoStubWriting) for f in sys.meta_path):
+        sys.meta_path.insert(0, _NoStubWriting())
 
 
 def admin_password() -> str:
@@ -637,10 +672,14 @@ def main(argv: list[str] | None = None) -> int:
             return
         finally:
             ready.set()
-        loaded["engine"].ask("预热")
+        loaded["engine"].warm()
 
     ready = threading.Event()
     threading.Thread(target=load, daemon=True).start()
+    # No telemetry or version check leaves a server holding a policy library (set it to True to
+    # allow them); they also ran HTTPS requests in threads competing with the start-up.
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    skip_gradio_stub_writing()
     import gradio  # noqa: F401  (imported here, while the engine loads)
 
     ready.wait()

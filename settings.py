@@ -22,6 +22,9 @@ class Settings:
     plans_dir: Path = REPO / "data" / "plans"
     index_dir: Path = REPO / "var" / "index"
     models_dir: Path = REPO / "models"
+    # Tables derived from installed libraries, kept to start faster (jieba's word and
+    # part-of-speech tables); safe to delete, rebuilt on the next start.
+    cache_dir: Path = REPO / "var" / "cache"
     # Longest clause text (characters) kept in one chunk; longer clauses are split on sentence
     # ends. e5-small reads at most 512 tokens, and Chinese runs about one token per character.
     chunk_chars: int = 480

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -53,4 +54,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # The answer is out: leave without tearing the process down (freeing jieba's million table
+    # entries, the tokenizer and the ONNX session took ~0.35 s of a ~2 s one-shot answer here).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

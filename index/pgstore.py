@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import json
 import threading
+from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
@@ -92,9 +93,10 @@ def metadata_rows(clauses: list[Clause], documents: dict[str, Document]) -> list
     return rows
 
 
-def ensure_table(url: str, manifest: dict, label: str, vectors: np.ndarray, clauses: list[Clause],
-                 documents: dict[str, Document], hnsw: dict) -> str:
-    """The table of this index version, filled and indexed (by this process or an earlier one)."""
+def ensure_table(url: str, manifest: dict, label: str, vectors: np.ndarray | Callable[[], np.ndarray],
+                 clauses: list[Clause], documents: dict[str, Document], hnsw: dict) -> str:
+    """The table of this index version, filled and indexed (by this process or an earlier one).
+    ``vectors`` may be a function that reads them: it is called only when this process fills the table."""
     import psycopg
 
     table = version_table(manifest)
@@ -108,7 +110,8 @@ def ensure_table(url: str, manifest: dict, label: str, vectors: np.ndarray, clau
                 conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (table,))  # one loader per version
                 if _registered(conn, table):
                     return table
-                _fill(conn, table, vectors, metadata_rows(clauses, documents), [c.text for c in clauses], hnsw)
+                _fill(conn, table, vectors() if callable(vectors) else vectors, metadata_rows(clauses, documents),
+                      [c.text for c in clauses], hnsw)
                 conn.execute(f"INSERT INTO {REGISTRY} (table_name, label, manifest, rows) VALUES (%s, %s, %s, %s)",
                              (table, label, json.dumps(manifest, ensure_ascii=False), len(clauses)))
             _prune(conn, label)
@@ -209,11 +212,20 @@ def _pool(url: str, ef_search: int):
 class PgDenseStore:
     """Nearest allowed rows from PostgreSQL; the same ``ranked`` as the in-process stores."""
 
-    def __init__(self, url: str, table: str, vectors: np.ndarray, ef_search: int):
+    def __init__(self, url: str, table: str, vectors: np.ndarray | Callable[[], np.ndarray], ef_search: int):
         self.url = url
         self.table = table
-        self.vectors = vectors
+        self._vectors = vectors
         self.ef_search = ef_search
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """The records' vectors, read from the index folder on first use: only an incremental
+        build asks (to reuse them); queries are answered by the server, so an app process does
+        not hold them (1.5 GB at a million clauses)."""
+        if callable(self._vectors):
+            self._vectors = self._vectors()
+        return self._vectors
 
     def ranked(self, query_vector: list[float], depth: int, allowed: np.ndarray, filters: Filters = Filters()) -> list[int]:
         """Rows of the nearest records that ``filters`` allow (a SQL WHERE), best first.
@@ -247,10 +259,11 @@ class PgDenseStore:
                                    f"and reload the index, or set PLANQA_VECTOR_BACKEND=faiss") from exc
 
 
-def pgvector_store(vectors: np.ndarray, clauses: list[Clause], documents: dict[str, Document], settings,
-                   manifest: dict, label: str) -> PgDenseStore:
-    """The pgvector store for one index version, loading it into the server if it is not there."""
-    if len(vectors) == 0:  # nothing to search: no table either
+def pgvector_store(vectors: np.ndarray | Callable[[], np.ndarray], clauses: list[Clause],
+                   documents: dict[str, Document], settings, manifest: dict, label: str) -> PgDenseStore:
+    """The pgvector store for one index version, loading it into the server if it is not there
+    (``vectors`` may be a function that reads them: called only then, or when asked for)."""
+    if not clauses:  # nothing to search: no table either
         return PgDenseStore(settings.pg_url, "", vectors, settings.pg_ef_search)
     hnsw = {"m": settings.pg_hnsw_m, "ef_construction": settings.pg_hnsw_ef_construction}
     table = ensure_table(settings.pg_url, manifest, label, vectors, clauses, documents, hnsw)

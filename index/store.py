@@ -12,7 +12,9 @@ An index folder holds plain files and a manifest; nothing is unpickled:
 """
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +49,7 @@ class PlanIndex:
     """Documents, records and both retrievers of one index folder."""
 
     def __init__(self, folder: Path, manifest: dict, documents: list[Document], clauses: list[Clause],
-                 hashes: list[str], vectors: np.ndarray, bm25: BM25Index, embeddings: SentenceEmbeddings,
+                 hashes: list[str], vectors: np.ndarray | Callable[[], np.ndarray], bm25: BM25Index, embeddings: SentenceEmbeddings,
                  settings: Settings, root: Path | None = None):
         self.folder = folder
         self.root = root or folder  # the version folder read, behind the index link ``folder``
@@ -82,16 +84,15 @@ class PlanIndex:
     def _load_version(cls, folder: Path, root: Path, settings: Settings,
                       embeddings: SentenceEmbeddings | None) -> "PlanIndex":
         """The version folder ``root`` of the index ``folder``, loaded and checked."""
-        import faiss
-
         manifest = read_manifest(root, folder)
         embeddings = embeddings or SentenceEmbeddings(settings)
         check_manifest(manifest, settings, embeddings.model_id, folder, embeddings.encoder)
         documents = [Document.from_dict(d) for d in json.loads((root / "documents.json").read_text("utf-8"))]
         rows = [json.loads(line) for line in (root / "records.jsonl").read_text("utf-8").splitlines()]
         hashes = [row.pop("embed_hash") for row in rows]
-        index = faiss.read_index(str(root / "dense.faiss"))
-        vectors = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), "float32")
+        vectors = functools.partial(read_vectors, root / "dense.faiss")
+        if settings.vector_backend != "pgvector":  # in-process stores search them; pgvector reads them only to load
+            vectors = vectors()
         return cls(folder, manifest, documents, [Clause.from_dict(r) for r in rows], hashes,
                    vectors, BM25Index.load(root / "bm25"), embeddings, settings, root)
 
@@ -162,6 +163,14 @@ class PlanIndex:
         return self._phrases.rows_containing(match_key(text))
 
 
+def read_vectors(path: Path) -> np.ndarray:
+    """The vectors of a ``dense.faiss`` file (RuntimeError when FAISS cannot open it)."""
+    import faiss
+
+    index = faiss.read_index(str(path))
+    return index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), "float32")
+
+
 def bm25_order(scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """``rows`` by descending score, ties by row: the order a stable argsort of all rows gives,
     without sorting all of them."""
@@ -227,15 +236,18 @@ class _DenseStore:
             fetch = total
 
 
-def _vector_store(vectors: np.ndarray, clauses: list[Clause], embeddings: SentenceEmbeddings, settings: Settings,
+def _vector_store(vectors: np.ndarray | Callable[[], np.ndarray], clauses: list[Clause], embeddings: SentenceEmbeddings, settings: Settings,
                   documents: dict[str, Document], manifest: dict, label: str):
     """The vectors in the configured vector store (FAISS by default, LangChain's on demand);
-    ``label`` names the index for a server store, which keeps one table per version of it."""
+    ``label`` names the index for a server store, which keeps one table per version of it.
+    ``vectors`` may be a function that reads them: pgvector calls it only to load a version
+    the server does not have yet, so its app processes do not hold the vectors."""
     backend = settings.vector_backend
     if backend == "pgvector":
         from .pgstore import pgvector_store
 
         return pgvector_store(vectors, clauses, documents, settings, manifest, label)
+    vectors = vectors() if callable(vectors) else vectors
 
     def lc_documents():
         from langchain_core.documents import Document as LCDocument

@@ -79,16 +79,12 @@ def _verbs_only(span: str) -> bool:
     return bool(flags) and all(flag in ("v", "c", "d") for flag in flags)
 
 
-@functools.lru_cache(maxsize=1)
 def posseg():
-    """jieba's part-of-speech tagger, quiet (ingest and the engine share it)."""
-    import logging
+    """jieba's part-of-speech tagger, its tables read from the start-up cache (ingest and the
+    engine share it)."""
+    from .libcache import posseg_module
 
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)
-    return jieba.posseg
+    return posseg_module()
 
 
 def figure_pattern() -> re.Pattern:

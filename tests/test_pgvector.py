@@ -120,6 +120,21 @@ def test_loading_the_same_version_again_reuses_its_table(pg_index, plan_index, p
     assert count == (1,)
 
 
+def test_a_process_serving_a_loaded_version_does_not_read_its_vectors(pg_index, plan_index, pg_settings, embeddings,
+                                                                      tmp_path):
+    """Once the server holds a version, app processes load no vectors: the copy below has no
+    dense.faiss at all, yet it answers as the index does; its vectors are read only if asked for."""
+    copy = tmp_path / "version"
+    shutil.copytree(plan_index.root, copy)
+    (copy / "dense.faiss").unlink()
+    served = PlanIndex.load(copy, pg_settings, embeddings)
+    assert served.dense.table == pg_index.dense.table
+    query = "昌平区计划落地跨国药企总部或研发中心多少家？"
+    assert _ids(served, query) == _ids(pg_index, query)
+    with pytest.raises(RuntimeError):  # FAISS cannot open the file it was never asked to read until now
+        served.vectors_by_hash()
+
+
 def test_old_versions_of_an_index_are_dropped_but_the_last_two_kept(plan_index, pg_url):
     clauses, docs = plan_index.clauses[:3], plan_index.documents
     vectors = plan_index.dense.vectors[:3]

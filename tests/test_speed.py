@@ -5,6 +5,8 @@ it, and the phrase matcher's index finds exactly the rows a loop over every reco
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 import subprocess
 import sys
 import threading
@@ -94,9 +96,10 @@ def test_bm25_order_is_the_stable_sort_of_all_rows():
     assert bm25_order(scores, rows).tolist() == stable == [5, 1, 3, 2, 6]
 
 
-def test_a_question_answered_from_the_cli_imports_no_torch_or_scikit_learn(plan_index):
+def test_a_question_answered_from_the_cli_imports_no_torch_scikit_learn_or_scipy(plan_index):
     code = ("import sys; from engine.__main__ import main; main(['ask', '--index-dir', sys.argv[1], '市科委负责什么？']);"
-            "print(sorted(m for m in ('torch', 'sklearn', 'sentence_transformers', 'transformers') if m in sys.modules))")
+            "print(sorted(m for m in ('torch', 'sklearn', 'sentence_transformers', 'transformers', 'bm25s', 'scipy') "
+            "if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code, str(plan_index.folder)], cwd=REPO,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -108,3 +111,115 @@ def test_faiss_searched_directly_gives_the_langchain_stores_rows(plan_index):
     via_langchain = [doc.metadata["row"] for doc, _ in
                      plan_index.dense.store.similarity_search_with_score_by_vector(query, k=20)]
     assert plan_index.dense._nearest(query, 20) == via_langchain
+
+
+JIEBA_CHECK = """
+import hashlib, json, marshal, sys
+import jieba
+from ingest.libcache import jieba_module, posseg_module
+j, p = jieba_module(), posseg_module()
+tags = {}
+for line in open(jieba.__file__.replace("__init__.py", "dict.txt"), "rb"):
+    line = line.strip().decode("utf-8")
+    if line:
+        word, _, tag = line.split(" ")
+        tags[word] = tag
+fresh = jieba.Tokenizer()
+fresh.initialize()
+text = sys.argv[1]
+print(json.dumps({"freq": j.dt.FREQ == fresh.FREQ and j.dt.total == fresh.total, "tags": p.dt.word_tag_tab == tags,
+                  "cut": j.lcut_for_search(text), "pos": [tuple(w) for w in p.lcut(text)]}, ensure_ascii=False))
+"""
+
+
+def test_jieba_tables_from_the_cache_are_jiebas_own(tmp_path):
+    text = "北京市经济技术开发区2023年新增上市企业目标是多少？朝阳区和海淀区负责"
+    env = {**os.environ, "PLANQA_CACHE_DIR": str(tmp_path)}
+    runs = [json.loads(subprocess.run([sys.executable, "-c", JIEBA_CHECK, text], cwd=REPO, env=env, check=True,
+                                      capture_output=True, text=True).stdout) for _ in range(2)]  # build, then read
+    assert [p.name.split("-")[0] for p in tmp_path.glob("*.pickle")] == ["jieba"], list(tmp_path.iterdir())
+    for run in runs:
+        assert run["freq"] and run["tags"], "the cached tables differ from what jieba builds from dict.txt"
+    assert runs[0]["cut"] == runs[1]["cut"] and runs[0]["pos"] == runs[1]["pos"]
+    assert ["海淀区", "ns"] in runs[1]["pos"]
+
+
+def test_pinyin_readings_from_the_cache_are_pypinyins(tmp_path, monkeypatch):
+    import pypinyin
+
+    from ingest import libcache
+
+    monkeypatch.setenv("PLANQA_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(libcache, "_PINYIN", {})
+    names = ["通州", "重庆", "朝阳", "长沙", "昌平", "a b"]
+    assert [libcache.lazy_pinyin(n) for n in names] == [pypinyin.lazy_pinyin(n) for n in names]
+    monkeypatch.setattr(libcache, "_PINYIN", {})  # read back from the file
+    assert [libcache.lazy_pinyin(n) for n in names] == [pypinyin.lazy_pinyin(n) for n in names]
+
+
+def test_bm25_scores_equal_bm25s_scores_on_real_questions(plan_index):
+    import bm25s
+
+    from eval.scoring import load_jsonl
+    from index.lexical import tokenize
+
+    reference = bm25s.BM25.load(str(plan_index.root / "bm25"), allow_pickle=False)
+    for q in load_jsonl(REPO / "eval" / "gold" / "dev.jsonl") + load_jsonl(REPO / "eval" / "gold" / "dev2.jsonl"):
+        ours, _ = plan_index.bm25.scores(q["question"])
+        known = [t for t in tokenize(q["question"]) if t in reference.vocab_dict]
+        theirs = reference.get_scores(known) if known else np.zeros(len(plan_index.clauses), dtype="float32")
+        assert ours.dtype == theirs.dtype and np.array_equal(ours, theirs), q["question"]
+
+
+def test_mapped_onnx_graph_gives_the_exported_graphs_vectors_bit_for_bit(plan_index, settings, monkeypatch):
+    from index import embeddings as module
+    from index import onnx_provision
+
+    folder = module.resolve_model(settings)
+    assert onnx_provision.mapped_file(folder, "fp32").parent.name == onnx_provision.MAPPED_DIR
+    texts = [settings.passage_prefix + c.text for c in plan_index.clauses[::9]] + ["query: 2025年上市公司目标是多少家？"]
+    mapped = module.OnnxEncoder(folder, "fp32", 1)
+    monkeypatch.setattr(onnx_provision, "mapped_file", lambda model_dir, precision: onnx_provision.onnx_file(
+        model_dir, precision))
+    exported = module.OnnxEncoder(folder, "fp32", 1)
+    assert np.array_equal(mapped.encode(texts, 32), exported.encode(texts, 32))
+
+
+def test_a_vector_does_not_depend_on_its_batch_so_kept_sentence_vectors_are_exact(plan_index):
+    from engine.evidence import sentences
+
+    embeddings = plan_index.embeddings
+    texts = [f"passage: {s}" for c in plan_index.clauses[:12] for s in sentences(c)]
+    batched = embeddings.encode(texts)  # padded to the longest, in batches of 32
+    alone = np.vstack([embeddings.encode([t]) for t in texts])
+    assert np.array_equal(batched, alone), "a vector changed with the batch it was made in"
+    assert np.array_equal(embeddings.encode_cached(texts[::-1]), batched[::-1])
+    assert np.array_equal(embeddings.encode_cached(texts), batched)  # from the kept vectors
+
+
+def test_fold_by_table_equals_folding_each_character():
+    import unicodedata
+
+    from ingest.text import _t2s, fold
+
+    def by_character(text):  # what fold did before its table: NFKC of each character that stays one
+        return "".join(f if len(f := unicodedata.normalize("NFKC", c)) == 1 else c for c in text)
+
+    every = "".join(chr(c) for c in range(0x20, 0xFFFF) if not 0xD800 <= c <= 0xDFFF)
+    checked = 0
+    for start in range(0, len(every), 400):
+        chunk = every[start:start + 400]
+        simplified = _t2s().convert(chunk)
+        if len(simplified) == len(chunk):
+            assert fold(chunk) == by_character(simplified), chunk[:20]
+            checked += 1
+    assert checked > 100
+
+
+def test_the_app_imports_gradio_without_rewriting_its_type_stubs():
+    code = ("import sys, app; app.skip_gradio_stub_writing(); import gradio as gr, gradio.component_meta as meta;"
+            "print(meta.create_or_modify_pyi(None, 'X', []) is None and meta.create_or_modify_pyi.__name__,"
+            " gr.Textbox(label='q').label)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["<lambda>", "q"], done.stdout
