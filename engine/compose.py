@@ -32,6 +32,8 @@ POINTED_MIN = 4  # characters of a heading's words that point at its clause ("�
 POINTED_RE = re.compile(rf"([\u4e00-\u9fff]{{{POINTED_MIN},}})(?:那条|这条|那项|这项|那一条|这一条)")
 HEADING_MATCH = 0.8  # share of a heading's bigrams a question must contain to name that clause
 OFFER_MAX = 420  # an eligibility line longer than this keeps fewer sentences
+# "27年底", "到27年", "27年目标": a year written with two digits where a duration cannot stand (not 10年内)
+SHORT_YEAR_RE = re.compile(r"(?:(?<=到)|(?<=至)|(?<![\d.到至]))([1-4]\d)年(?=底|末|初|前|目标|的目标|要|达到|基期)")
 QUANTITY_RANK = 0.6  # evidence stating the asked amount may rank this far below the best
 POSTFIX_BOUNDS = ("以上", "以下", "以内", "左右")  # written after the figure: 10个以上
 DESCRIBE_MAX = 240  # a clause this short is quoted whole when the question asks what it says
@@ -178,6 +180,8 @@ def _fact_lead(engine, q: Question, hits, docs: list[Document]) -> list:
     in_scope = {d.doc_id for d in docs} or {h.clause.doc_id for h in hits[:1]}
     pool = engine.index.records(doc_ids=in_scope)
     year = next((y for y in reversed(q.years) if not any(y in period for period in q.periods)), None)
+    short = SHORT_YEAR_RE.findall(q.folded)  # "27年目标多少家": a target year written short
+    year = year or (2000 + int(short[-1]) if short else None)
     match = figures.asked(pool, fold(engine.plans.strip(q.folded)), [q.folded] + engine.phrases(q), year,
                           lambda f: _fits(q, f), q.figures, q.follows)
     if match:

@@ -231,3 +231,9 @@ def test_a_base_year_value_is_answered_from_the_targets_tables_row(engine_for):
 def test_a_question_for_what_there_is_now_is_not_answered_with_the_target(engine_for):
     answer = engine_for(MEASURES).ask("人形机器人整机企业现在有几家")
     assert not answer.text.startswith("人形机器人整机企业：20家") and "2024年基数：6" in answer.text, answer.text
+
+
+def test_a_target_year_written_with_two_digits_picks_no_other_years_value(engine_for):
+    """"27年目标多少家" of a table whose 2025 column says 1700: 1700 is not the 2027 target."""
+    answer = engine_for(REPO / "eval" / "other_dev3" / "plan").ask("AI核心企业数量 27年目标多少家")
+    assert "人工智能核心企业数量：1700家" not in answer.text and "2027年：2000以上" in answer.text, answer.text
