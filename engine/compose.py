@@ -112,16 +112,14 @@ def extractive(engine, q: Question, filters: Filters, docs: list[Document] = ())
     if not en and score <= 0:
         return Draft.refuse("no retrieved sentence shares a content word with the question")
     if q.quantity and not re.search(evidence_pattern(q.quantity), fold(sentence)):
-        stating = next(((c, s, sc) for c, s, sc in ranked[1:] if sc >= score * QUANTITY_RANK
-                        and re.search(evidence_pattern(q.quantity), fold(s))), None)
+        stating = _stating(ranked, score, evidence_pattern(q.quantity))
         if not stating:  # the asked kind of amount, in evidence nearly as good as the best
             return Draft.refuse(f"asks for {q.quantity}, and the best evidence states none")
         clause, sentence, score = stating
     kind = next((name for name in knowledge().answer_kinds() if knowledge().has(f"answer_kinds.{name}.asks", q.low)), None)
-    if kind and not re.search(knowledge().answer_kinds()[kind]["evidence"], fold(sentence)):
-        naming = knowledge().answer_kinds()[kind]["evidence"]
-        stating = next(((c, s, sc) for c, s, sc in ranked[1:] if c is clause and sc >= score * QUANTITY_RANK
-                        and re.search(naming, fold(s))), None)
+    naming = knowledge().answer_kinds()[kind]["evidence"] if kind else None
+    if naming and not re.search(naming, fold(sentence)):
+        stating = _stating(ranked, score, naming, clause)
         if not stating:  # "具体建在哪个区" of a clause that names the centre and no place
             return Draft.refuse(f"asks for a {kind}, and the best evidence names none")
         clause, sentence, score = stating
@@ -159,12 +157,19 @@ def extractive(engine, q: Question, filters: Filters, docs: list[Document] = ())
     return draft
 
 
+def _stating(ranked, score: float, pattern: str, clause: Clause | None = None):
+    """The next-best (clause, sentence, score) that matches ``pattern``, nearly as good as the
+    best (QUANTITY_RANK) and, when ``clause`` is given, of that clause; None if there is none."""
+    return next(((c, s, sc) for c, s, sc in ranked[1:] if (clause is None or c is clause)
+                 and sc >= score * QUANTITY_RANK and re.search(pattern, fold(s))), None)
+
+
 def _baseline_row(engine, q: Question, hits) -> Clause | None:
     """The targets-table row a question asks the base-year value of (基数, 现状: a column the
     facts table leaves out, for it is no target), when the row's indicator is the one named."""
     if not knowledge().has("baseline_ask", q.low):
         return None
-    named = [q.folded, knowledge().in_plan_words(q.folded)]
+    named = [q.folded, engine.in_plan_words(q.folded)]
     rows = [h.clause for h in hits if h.clause.table
             and any(BASELINE_COLUMNS.search(fold(c)) for c in h.clause.table.get("columns", []))]
     scored = [(max(figures.indicator_score(f.indicator, named) for f in r.facts), r) for r in rows if r.facts]
@@ -328,8 +333,7 @@ def _claim_words(engine, phrase: str) -> list[str]:
     text = re.sub(r"[的了要将把]", "", k.pattern("target_words").sub("", k.pattern("qualifiers").sub("", text)))
     expanded = re.sub(r"[A-Za-z]+", lambda m: k.glossary.get(m.group(0).lower(), m.group(0)), text)
     expanded = re.sub(r"(?<![\d十百千])([十百千])(?=[万亿])", lambda m: MAGNITUDES[m.group(1)], expanded)  # 超百亿
-    for variant, word in k.variants:
-        expanded = expanded.replace(variant, word)
+    expanded = k.in_plan_words(expanded)
     return list(dict.fromkeys([phrase, text, expanded]))  # as asked too: a place may belong to the indicator
 
 

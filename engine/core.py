@@ -73,6 +73,16 @@ class Engine:
         self.writer = LLMWriter(chat_model, REFUSAL) if chat_model is not None else None
 
     @cached_property
+    def _unprinted_variants(self) -> list[tuple[str, str]]:
+        """The everyday words of word_variants this corpus never prints (a corpus that says 公司
+        means 公司), with the plans' words they stand for."""
+        return [(variant, word) for variant, word in knowledge().variants if variant not in self._corpus_text]
+
+    def in_plan_words(self, text: str) -> str:
+        """``text`` with the everyday words this corpus never prints in the plans' words."""
+        return knowledge().in_plan_words(text, self._unprinted_variants)
+
+    @cached_property
     def _corpus_text(self) -> str:
         return fold("\n".join(d.text for d in self.index.documents.values()))
 
@@ -260,9 +270,10 @@ class Engine:
             cited = frozenset(c.base_id for _, cites in part.sentences for c, _ in cites) or cited
             told = draft.add_part(knowledge().say("part_head", lang, part=piece.strip()), part,
                                   knowledge().say("part_absent", lang), f"part {n}")
+            asked = asks(piece)
             answered += told
-            asking += asks(piece)
-            if told and (asks(piece) or set(part.verdicts) - {"right"}):
+            asking += asked
+            if told and (asked or set(part.verdicts) - {"right"}):
                 substantive += not part.verdicts or set(part.verdicts) != {"unstated"}
         if answered and asking and not substantive:  # "X的目标180亿，到去年底完成了多少": the
             draft.verdicts = ["unstated"]  # statement confirmed, what is asked not in the plans
@@ -287,7 +298,7 @@ class Engine:
         terms = self._bridge(text) if analyse_language(text) == "en" else ""
         if terms:
             rankings.append(self.index.search(" ".join([terms, *re.findall(r"\d+", text)]), k=k, filters=filters))
-        elif (worded := knowledge().in_plan_words(text, self._corpus_text)) != text:  # "孩子上学" as 子女入学 too
+        elif (worded := self.in_plan_words(text)) != text:  # "孩子上学" searched as 子女入学 too
             rankings.append(self.index.search(worded, k=k, filters=filters))
         if phrases := self.verbatim(text):
             rankings.append(self._printing(phrases, filters)[:k])
@@ -501,7 +512,7 @@ class Engine:
         """Content tokens of the question (English: of its Chinese terms), without the words
         every plan's title shares and the names of plans."""
         text = self._bridge(q.text) if q.lang == "en" else fold(self.plans.strip(q.folded))
-        worded = knowledge().in_plan_words(text, self._corpus_text) if q.lang != "en" else text  # and the plans' words
+        worded = self.in_plan_words(text) if q.lang != "en" else text  # and in the plans' words
         return content_tokens(text if worded == text else f"{text} {worded}", self.stopwords)
 
     def pick(self, q: Question, clause: Clause, want_number: bool) -> tuple[str, float]:

@@ -80,7 +80,8 @@ def dated_claim(engine, q: Question, docs: list[Document]) -> tuple[str, str, li
     doc = docs[0]
     lang = "en" if q.lang == "en" else "zh"
     notice = next(iter(engine.index.records(doc_ids={doc.doc_id}, kind="notice")), None)
-    effective = doc.effective_from or (doc.issue_date if _printed(engine, doc, r"自印发之日起(施行|实施)") else None)
+    effective = (doc.effective_from or (doc.issue_date if _printed(engine, doc, r"自印发之日起(施行|实施)") else None)
+                 ) if EFFECTIVE_RE.search(q.folded) else None  # the records are searched only for such a claim
     for claim_re, date, key, printed in ((EFFECTIVE_RE, effective, "effective", r"起(施行|实施)"),
                                          (ISSUED_RE, doc.issue_date, "issued", r"印发"),
                                          (VALID_RE, doc.valid_until, "valid", r"有效期")):

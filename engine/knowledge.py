@@ -110,13 +110,11 @@ class Knowledge:
         """(everyday word, the plans' word) pairs of word_variants, longest first."""
         return _pairs(self.lexicon.get("word_variants", {}))
 
-    def in_plan_words(self, text: str, printed: str = "") -> str:
-        """``text`` with its everyday words in the plans' words (孩子上学 → 子女入学); a variant
-        inside the plans' own word is left as it is (园区 of 产业园区), and so is one the
-        ``printed`` text uses itself (a corpus that says 公司 means 公司)."""
-        for variant, word in self.variants:
-            if variant in printed:
-                continue
+    def in_plan_words(self, text: str, variants: list[tuple[str, str]] | None = None) -> str:
+        """``text`` with its everyday words in the plans' words (孩子上学 → 子女入学), of ``variants``
+        (default: all of word_variants); a variant inside the plans' own word is left as it is
+        (园区 of 产业园区)."""
+        for variant, word in self.variants if variants is None else variants:
             spans = [m.span() for m in re.finditer(re.escape(word), text)] if variant in word else []
             text = re.sub(re.escape(variant), lambda m: m.group(0) if any(a <= m.start() < b for a, b in spans) else word,
                           text)

@@ -38,7 +38,11 @@ EDGE_LINES = 2          # lines at the top and bottom of a page that may be a ru
 EDGE_HEAD_MAX = 40      # characters of a running header (an issuer's name, a plan's short title)
 # A page number as a PDF prints it, decorated ("— 5 —", "-5-", "第5页"): unlike a bare number,
 # never a table cell.
-PAGE_MARK_RE = re.compile(r"^([-—–－]+\s*\d{1,4}\s*[-—–－]+|第\s*\d{1,4}\s*页(\s*[/／共]\s*\d+\s*页?)?)$")  # a real paragraph that mentions 转载 is longer than any footer line
+PAGE_MARK = r"(?:[-—–－]+\s*\d{1,4}\s*[-—–－]+|第\s*\d{1,4}\s*页(?:\s*[/／共]\s*\d+\s*页?)?)"
+PAGE_MARK_RE = re.compile(rf"^{PAGE_MARK}$")  # a real paragraph that mentions 转载 is longer than any footer line
+# "苏州市人民政府规范性文件　　— 5 —" (or the mark first): a running head printed on the page number's line
+HEAD_BESIDE_MARK_RE = re.compile(rf"^(?:(?P<head>\S.{{1,{RUNNING_HEAD_MAX}}}?)[\s\u3000]{{2,}}{PAGE_MARK}|"
+                                 rf"{PAGE_MARK}[\s\u3000]{{2,}}(?P<tail>\S.{{1,{RUNNING_HEAD_MAX}}}))$")
 SECTION_START_RE = re.compile(r"^(第[一二三四五六七八九十]+[章节部分条]|[一二三四五六七八九十]+[、.．]|"
                               r"[(（][一二三四五六七八九十\d]+[)）]|\d{1,3}[.．、](?!\d)|——|[①-⑳]|表\s*\d*\s)")
 RESPONSIBILITY_START_RE = re.compile(r"^[(（](责任|牵头|配合)(单位|部门)")
@@ -171,12 +175,9 @@ def _running_heads(lines: list[str]) -> set[str]:
         beside = [solid[j][1] for j in (k - 1, k + 1) if 0 <= j < len(solid)]
         if len(line) <= RUNNING_HEAD_MAX and not page.search(fold(line)) and any(page.search(fold(b)) for b in beside):
             beside_pages[line] = beside_pages.get(line, 0) + 1
-    # "苏州市人民政府规范性文件　　— 5 —": the running head and the page number on one line
-    mark = r"(?:[-—–－]+\s*\d{1,4}\s*[-—–－]+|第\s*\d{1,4}\s*页)"
-    together = re.compile(rf"^(?:(?P<head>\S.{{1,{RUNNING_HEAD_MAX}}}?)[\s\u3000]{{2,}}{mark}|{mark}[\s\u3000]{{2,}}(?P<tail>\S.{{1,{RUNNING_HEAD_MAX}}}))$")
-    heads: dict[str, list[str]] = {}
+    heads: dict[str, list[str]] = {}  # the running head and the page number on one line
     for _, line in solid:
-        if (m := together.match(fold(line))) and not re.search(f"[{TERMINAL}]", m.group("head") or m.group("tail")):
+        if (m := HEAD_BESIDE_MARK_RE.match(fold(line))) and not re.search(f"[{TERMINAL}]", m.group("head") or m.group("tail")):
             heads.setdefault((m.group("head") or m.group("tail")).strip(), []).append(line)
     return {line for line, n in beside_pages.items() if n >= max(2, counts[line] / 2)} | {
         line for found in heads.values() if len(found) >= 2 for line in found}

@@ -71,6 +71,11 @@ def _verb_end() -> re.Pattern:
     return re.compile(rf"(?:{_alternation(_lexicon()['figure_verbs'])})$")
 
 
+@functools.lru_cache(maxsize=1)
+def _measure_end() -> re.Pattern:
+    return re.compile(rf"(?:{_alternation(_lexicon()['measure_nouns'])})$")
+
+
 @functools.lru_cache(maxsize=4096)
 def _verbs_only(span: str) -> bool:
     """A span of verbs and conjunctions only ("引进和承接"), by their part of speech: a figure
@@ -133,14 +138,18 @@ def extract(text: str, table: dict | None = None, heading: str = "", default_yea
             qualifier = (m.group("before") or "").strip() + (m.group("after") or "")
             granted = _granted().search(piece[previous_end:m.start()])
             qualifier = qualifier or (granted.group(1) if granted else "")  # "最高给予500万元": 最高
-            value = m.group("low") + (f"—{m.group('high')}" if m.group("high") else "")
             scoped = _clean(scope, stop) + indicator if scope and scope not in indicator else ""
-            facts.append(Fact(indicator=scoped[-SCOPED_MAX:] or indicator[-INDICATOR_MAX:], qualifier=qualifier, value=value,
-                              low=float(m.group("low")), high=float(m.group("high") or m.group("low")),
-                              unit=m.group("unit"), year=year,
-                              text=text[offset: offset + len(piece)].strip()))
+            facts.append(_fact(m, scoped[-SCOPED_MAX:] or indicator[-INDICATOR_MAX:], qualifier, year,
+                               text[offset: offset + len(piece)].strip()))
             previous_end = m.end()
     return facts
+
+
+def _fact(m: re.Match, indicator: str, qualifier: str, year: int | None, text: str) -> Fact:
+    """The fact a figure match states, bound to ``indicator``."""
+    value = m.group("low") + (f"—{m.group('high')}" if m.group("high") else "")
+    return Fact(indicator=indicator, qualifier=qualifier, value=value, low=float(m.group("low")),
+                high=float(m.group("high") or m.group("low")), unit=m.group("unit"), year=year, text=text)
 
 
 def _distributed(text: str, folded: str, default_year: int | None) -> tuple[list[Fact], set[int]]:
@@ -175,11 +184,8 @@ def _distributed(text: str, folded: str, default_year: int | None) -> tuple[list
         year = (YEAR_RE.findall(folded[:segment.end()]) or [default_year])[-1]
         for (lead, item, tail), m in zip(items, figures):
             words = _clean(re.sub(r"^对(?:于)?", "", lead) + item + tail, stop).rstrip("的") + (noun or after)
-            value = m.group("low") + (f"—{m.group('high')}" if m.group("high") else "")
-            facts.append(Fact(indicator=words[-SCOPED_MAX:], qualifier=qualifier,
-                              value=value, low=float(m.group("low")), high=float(m.group("high") or m.group("low")),
-                              unit=m.group("unit"), year=int(year) if year else None,
-                              text=text[segment.start():segment.end()].strip()))
+            facts.append(_fact(m, words[-SCOPED_MAX:], qualifier, int(year) if year else None,
+                               text[segment.start():segment.end()].strip()))
             paired.add(segment.start() + m.start())
     return facts, paired
 
@@ -238,7 +244,7 @@ def _measured_owner(rest: str, before: str, stop: re.Pattern) -> str:
     """"设立总规模50亿元的机器人产业专项母基金" → 机器人产业专项母基金总规模: a measure named before
     the figure (规模, 面积: lexicon measure_nouns) and a noun described after it with 的 say whose
     measure the figure is; "" otherwise."""
-    measure = re.search(rf"(?:{_alternation(_lexicon()['measure_nouns'])})$", before)
+    measure = _measure_end().search(before)
     described = re.match(r"\s*(?:以上|以下|左右)?\s*的(.+)", rest)
     owner = _clean(described.group(1), stop) if measure and described else ""
     return f"{owner}{measure.group(0)}"[-SCOPED_MAX:] if len(owner) >= 2 else ""
