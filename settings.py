@@ -52,11 +52,14 @@ class Settings:
     # e5 prefixes; set both to "" for models trained without them.
     query_prefix: str = "query: "
     passage_prefix: str = "passage: "
-    # Measured with eval/bench_threads.py (README): 2 threads encode ~1.9x faster, but some
-    # 2-thread processes stall at 0.5-0.9 s per query for seconds. Queries (the app, eval) use 1;
-    # the batch CLI builds (`python -m index build/add`) use build_threads. The ONNX encoders
-    # take the same thread counts (onnxruntime's intra-op threads).
+    # Measured with eval/bench_threads.py (README): 2 torch threads encode ~1.9x faster, but some
+    # 2-thread processes stall at 0.5-0.9 s per query for seconds (threads spinning while the
+    # other core is busy). Torch queries use torch_threads; the ONNX encoders use onnx_threads
+    # intra-op threads that sleep instead of spinning when idle, which does not stall (README,
+    # "Answer latency") and gives bitwise the same vectors as one thread. The batch CLI builds
+    # (`python -m index build/add`) use build_threads for either.
     torch_threads: int = 1
+    onnx_threads: int = 2
     build_threads: int = 2
     embed_batch: int = 32
     # Reciprocal-rank fusion constant (the usual 60; 5, 10, 20 and 60 tied on a 16-question probe) and

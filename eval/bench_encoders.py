@@ -55,7 +55,8 @@ def encoder_run(encoder: str, out: Path) -> dict:
     settings = Settings.from_env(encoder=encoder)
     embeddings = SentenceEmbeddings(settings)
     embeddings.model
-    result = {"encoder": encoder, "load_s": time.perf_counter() - start}
+    result = {"encoder": encoder, "load_s": time.perf_counter() - start,
+              "threads": settings.torch_threads if encoder.startswith("torch") else settings.onnx_threads}
     questions = gold_questions()
     texts = sorted({q["question"] for q in questions})
     result.update(_query_times(embeddings, texts))
@@ -265,7 +266,8 @@ def raw_encode(batches_file: Path) -> dict:
     from settings import Settings
 
     settings = Settings.from_env()
-    embeddings = SentenceEmbeddings(dataclasses.replace(settings, torch_threads=settings.build_threads))
+    embeddings = SentenceEmbeddings(dataclasses.replace(settings, torch_threads=settings.build_threads,
+                                                                  onnx_threads=settings.build_threads))
     batches = json.loads(Path(batches_file).read_text("utf-8"))
     embeddings.encode_passages(batches[0][:2])  # load the model, first run
     start = time.perf_counter()
@@ -332,8 +334,9 @@ def _expected_first(index_dir: Path) -> str:
 
 def _print_encoders(runs: dict) -> None:
     rows = [("load (imports + model)", lambda r: f"{r['load_s']:.2f} s"),
+            ("query threads", lambda r: str(r["threads"])),
             ("query p50 / p95", lambda r: f"{r['query_p50_ms']:.1f} / {r['query_p95_ms']:.1f} ms"),
-            ("passages/s (batch 32, 1 thread)", lambda r: f"{r['passages_per_s']:.1f}"),
+            ("passages/s (batch 32, query threads)", lambda r: f"{r['passages_per_s']:.1f}"),
             ("cosine to torch, min / median", lambda r: f"{r['cosine_min']:.5f} / {r['cosine_median']:.5f}"),
             ("recall@5 (hybrid search)", lambda r: f"{r['recall_at_5']:.3f} ({r['recall_questions']} q)"),
             ("answers changed vs torch", lambda r: f"{r['answers_changed']} of {r['answers_total']}"),

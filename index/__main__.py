@@ -26,7 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")  # e.g. waiting for another writer
     settings = Settings.from_env(index_dir=args.index_dir)
     if args.run in (_build, _add):  # batch embedding: throughput over latency (see settings)
-        settings = dataclasses.replace(settings, torch_threads=settings.build_threads)
+        settings = dataclasses.replace(settings, torch_threads=settings.build_threads,
+                                       onnx_threads=settings.build_threads)
     try:
         return args.run(args, settings)
     except (PlanIndexError, IngestError) as exc:

@@ -70,7 +70,7 @@ class SentenceEmbeddings:
         path = resolve_model(self.settings)
         if self.encoder == "torch-fp32":
             return _TorchEncoder(path, self.settings.torch_threads)
-        return OnnxEncoder(path, self.encoder.split("-")[1], self.settings.torch_threads)
+        return OnnxEncoder(path, self.encoder.split("-")[1], self.settings.onnx_threads)
 
     @property
     def dimension(self) -> int:
@@ -153,6 +153,9 @@ class OnnxEncoder:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        # Idle intra-op threads sleep: spinning ones stall a query ~2x when the other core is
+        # busy (eval/bench_onnx_threads.py), sleeping ones cost ~1 ms on a quiet machine.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.enable_cpu_mem_arena = False  # the arena grows to 1.3-1.6 GB after big batches
         self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.inputs = {i.name for i in self.session.get_inputs()}
