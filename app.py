@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import datetime as dt
 import hmac
 import html
@@ -271,18 +272,19 @@ def public_error(exc: Exception, upload: Path | None = None) -> str:
     return SERVER_PATH_RE.sub("…", text)
 
 
-def load_engine(settings: Settings):
-    """The engine over the configured index, building the index first if there is none."""
+def load_engine(settings: Settings, embeddings=None):
+    """The engine over the configured index, building the index first if there is none
+    (with ``embeddings``, a started ``SentenceEmbeddings``, if given)."""
     from engine import Engine
     from index.build import build_index
     from index.store import PlanIndex
     from index.types import IndexMissing
 
     try:
-        index = PlanIndex.load(settings.index_dir, settings)
+        index = PlanIndex.load(settings.index_dir, settings, embeddings)
     except IndexMissing:
         print(f"no index at {settings.index_dir}; building it from {settings.plans_dir} (first run)…", flush=True)
-        index = build_index([settings.plans_dir], settings.index_dir, settings, progress=True)
+        index = build_index([settings.plans_dir], settings.index_dir, settings, progress=True, embeddings=embeddings)
     return Engine(index, settings)
 
 
@@ -660,19 +662,26 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = Settings.from_env(index_dir=args.index_dir)
-    # The index, the model and the tokenisers load in a thread while gradio imports (seconds
-    # each); the warm-up question then loads what is left before the first user asks.
+    if "PLANQA_ENCODER_PROCESS" not in os.environ:
+        settings = dataclasses.replace(settings, encoder_process=True)
+    # The encoder loads in a child process (forked now, before any thread starts), and the
+    # index and the tokenisers in a thread, while gradio imports (seconds each); the warm-up
+    # question then loads what is left before the first user asks.
+    from index.embeddings import SentenceEmbeddings
+
+    embeddings = SentenceEmbeddings(settings)
+    embeddings.fork_encoder()
     loaded: dict = {}
 
     def load() -> None:
         try:
-            loaded["engine"] = load_engine(settings)
+            loaded["engine"] = load_engine(settings, embeddings)
         except BaseException as exc:  # re-raised below, in the main thread
             loaded["error"] = exc
             return
         finally:
             ready.set()
-        loaded["engine"].warm()
+        loaded["engine"].warm(converters=False)  # those load once the port is open, see below
 
     ready = threading.Event()
     threading.Thread(target=load, daemon=True).start()
@@ -686,7 +695,10 @@ def main(argv: list[str] | None = None) -> int:
     if "error" in loaded:
         raise loaded["error"]
     demo = build_ui(loaded["engine"])
-    serve(demo, settings, server_name=args.host, server_port=args.port, show_error=True)
+    serve(demo, settings, server_name=args.host, server_port=args.port, show_error=True, prevent_thread_lock=True)
+    # What only some answers need loads while the first visitor's page opens (~0.3 s).
+    threading.Thread(target=loaded["engine"].warm_converters, daemon=True).start()
+    demo.block_thread()
     return 0
 
 

@@ -61,6 +61,10 @@ class Settings:
     torch_threads: int = 1
     onnx_threads: int = 2
     build_threads: int = 2
+    # Run an ONNX encoder in a child process and send it texts over a pipe. The app does (unless
+    # PLANQA_ENCODER_PROCESS=0): the encoder's load holds the GIL for ~1 s (the tokenizer's
+    # 0.7 s), which then runs on the other core while gradio imports. Same vectors either way.
+    encoder_process: bool = False
     embed_batch: int = 32
     # Reciprocal-rank fusion constant (the usual 60; 5, 10, 20 and 60 tied on a 16-question probe) and
     # how deep each retriever looks before fusing.
@@ -100,7 +104,7 @@ class Settings:
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
 
 
-_UNHASHED = {"pg_url"}
+_UNHASHED = {"pg_url", "encoder_process"}  # where the vectors live or are made
 
 
 def _coerce(type_name: str, raw: str):

@@ -107,12 +107,18 @@ class Engine:
         answer.latency_ms = (time.perf_counter() - start) * 1000
         return answer
 
-    def warm(self) -> None:
-        """Load what answering otherwise loads on first need (the model, jieba's tables, the
-        numeral and script converters): a server calls this before it takes questions."""
+    def warm(self, converters: bool = True) -> None:
+        """Load what answering otherwise loads on first need (the model, jieba's tables, and
+        with ``converters`` the numeral and script converters that some answers need): a
+        server calls this before it takes questions."""
         self.ask("预热")
-        arabic_figures("两家")  # imports cn2an (~0.1 s)
-        compose.to_traditional("预热")  # builds OpenCC's s2t converter
+        if converters:
+            self.warm_converters()
+
+    def warm_converters(self) -> None:
+        """Load the numeral and script converters (~0.3 s): the app does this once it serves."""
+        arabic_figures("两家")  # imports cn2an (~0.2 s)
+        compose.to_traditional("预热")  # builds OpenCC's s2t converter (~0.1 s)
 
     def _scoped(self, docs: list[Document], filters: Filters) -> Filters:
         return Filters(plans=tuple(d.doc_id for d in docs)) if docs else filters

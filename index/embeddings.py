@@ -72,6 +72,18 @@ class SentenceEmbeddings:
             return _TorchEncoder(path, self.settings.torch_threads)
         return OnnxEncoder(path, self.encoder.split("-")[1], self.settings.onnx_threads)
 
+    def fork_encoder(self) -> bool:
+        """Start loading the encoder in a child process now, when the settings ask for one and
+        the system can fork (call it before starting threads); otherwise it loads in this
+        process on first use. Whether a child was started."""
+        if not (self.settings.encoder_process and self.encoder != "torch-fp32" and "fork" in _start_methods()):
+            return False
+        with self._lock:
+            if self._model is None:
+                self._model = EncoderProcess(self.settings)
+                self.model_loads += 1
+        return isinstance(self._model, EncoderProcess)
+
     @property
     def dimension(self) -> int:
         """Vector dimension of the model."""
@@ -198,6 +210,97 @@ class OnnxEncoder:
         weights = mask[..., None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+
+class EncoderProcess:
+    """An ONNX encoder in a forked child process, answering over a pipe: its load runs on
+    another core while this process goes on, and what it holds (the graph, the tokenizer)
+    stays out of this process. One request at a time (the encoder uses every core it is
+    given). Should the child die, encoding goes on in this process."""
+
+    def __init__(self, settings: Settings):
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        self.settings = settings
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_serve_encoder, args=(child, settings), daemon=True,
+                                        name="planqa-encoder")
+        self._process.start()
+        child.close()
+        self._lock = threading.Lock()
+        self._local = None  # the in-process encoder, should the child be gone
+        self._dimension = None
+
+    @property
+    def dimension(self) -> int:
+        with self._lock:
+            self._ready()
+        return self._dimension or self._local.dimension
+
+    def encode(self, texts: list[str], batch_size: int, progress: bool = False):
+        with self._lock:
+            self._ready()
+            if self._local is None:
+                try:
+                    self._conn.send((texts, batch_size, progress))
+                    kind, value = self._conn.recv()
+                except (EOFError, OSError):
+                    self._fall_back("stopped answering")
+                else:
+                    if kind == "error":
+                        raise value
+                    return value
+        return self._local.encode(texts, batch_size, progress)
+
+    def _ready(self) -> None:
+        """Wait for the child's first message: its vector dimension, or why it could not load."""
+        if self._dimension is not None or self._local is not None:
+            return
+        try:
+            kind, value = self._conn.recv()
+        except (EOFError, OSError):
+            return self._fall_back("exited while loading")
+        if kind == "error":
+            raise value
+        self._dimension = value
+
+    def _fall_back(self, what: str) -> None:
+        import logging
+
+        logging.getLogger(__name__).warning("the encoder process %s (exit code %s); encoding in this "
+                                            "process from now on", what, self._process.exitcode)
+        self._local = OnnxEncoder(resolve_model(self.settings), self.settings.encoder.split("-")[1],
+                                  self.settings.onnx_threads)
+
+
+def _serve_encoder(conn, settings: Settings) -> None:
+    """The child of EncoderProcess: load, say the dimension (or the error), then encode what
+    arrives until the pipe closes (the parent exited, or was killed)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which ends this
+    try:
+        encoder = OnnxEncoder(resolve_model(settings), settings.encoder.split("-")[1], settings.onnx_threads)
+        conn.send(("ready", encoder.dimension))
+    except Exception as exc:  # sent to the parent, raised there with its message
+        conn.send(("error", exc))
+        return
+    while True:
+        try:
+            texts, batch_size, progress = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            conn.send(("vectors", encoder.encode(texts, batch_size, progress)))  # the bar on stderr
+        except Exception as exc:
+            conn.send(("error", exc))
+
+
+def _start_methods() -> list[str]:
+    import multiprocessing
+
+    return multiprocessing.get_all_start_methods()
 
 
 class _TorchEncoder:

@@ -223,3 +223,42 @@ def test_the_app_imports_gradio_without_rewriting_its_type_stubs():
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["<lambda>", "q"], done.stdout
+
+
+ENCODER_PROCESS_CHECK = """
+import dataclasses, json, os, signal, sys
+import numpy as np
+from index.embeddings import EncoderProcess, SentenceEmbeddings
+from index.types import IndexMismatch
+from settings import Settings
+settings = dataclasses.replace(Settings.from_env(), encoder_process=True)
+texts = ["2025年上市公司目标是多少家？", "市药监局负责哪些任务", "passage text " * 40]
+forked = SentenceEmbeddings(settings)
+started = forked.fork_encoder()
+child = forked.model._process.pid
+vectors = forked.encode_passages(texts)
+local = SentenceEmbeddings(dataclasses.replace(settings, encoder_process=False)).encode_passages(texts)
+os.kill(child, signal.SIGKILL)
+forked.model._process.join()
+after = forked.encode_passages(texts)
+broken = SentenceEmbeddings(dataclasses.replace(settings, embedding_model=sys.argv[1]))
+broken.fork_encoder()
+try:
+    broken.dimension
+    error = ""
+except IndexMismatch as exc:
+    error = str(exc)
+print(json.dumps({"started": started, "child": child != os.getpid(), "equal": bool(np.array_equal(vectors, local)),
+                  "after_kill": bool(np.array_equal(after, local)), "error": error}))
+"""
+
+
+def test_the_encoder_in_a_child_process_gives_the_same_vectors_and_outlives_its_child(tmp_path):
+    done = subprocess.run([sys.executable, "-c", ENCODER_PROCESS_CHECK, str(tmp_path)], cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["started"] and result["child"]
+    assert result["equal"], "the child's vectors differ from the in-process encoder's"
+    assert result["after_kill"] and "encoding in this process from now on" in done.stderr
+    assert result["error"].startswith("no ONNX file") and "python -m index.provision" in result["error"]
