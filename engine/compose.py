@@ -34,6 +34,10 @@ HEADING_MATCH = 0.8  # share of a heading's bigrams a question must contain to n
 OFFER_MAX = 420  # an eligibility line longer than this keeps fewer sentences
 # "27年底", "到27年", "27年目标": a year written with two digits where a duration cannot stand (not 10年内)
 SHORT_YEAR_RE = re.compile(r"(?:(?<=到)|(?<=至)|(?<![\d.到至]))([1-4]\d)年(?=底|末|初|前|目标|的目标|要|达到|基期)")
+COUNT_HOLE_RE = re.compile(r"(多少|(?<![哪好十数这那前近])几)\s*([\u4e00-\u9fff]{1,4})")  # the measure counted, and after it
+NUMERAL = r"(?:\d|[一二两三四五六七八九十百千双])"
+GENERIC_MEASURE = "个"  # counts anything: an answer may count in another measure, or the noun directly
+MAGNITUDE_CHARS = "十百千万亿"
 QUANTITY_RANK = 0.6  # evidence stating the asked amount may rank this far below the best
 POSTFIX_BOUNDS = ("以上", "以下", "以内", "左右")  # written after the figure: 10个以上
 DESCRIBE_MAX = 240  # a clause this short is quoted whole when the question asks what it says
@@ -123,8 +127,9 @@ def extractive(engine, q: Question, filters: Filters, docs: list[Document] = ())
         if not stating:  # "具体建在哪个区" of a clause that names the centre and no place
             return Draft.refuse(f"asks for a {kind}, and the best evidence names none")
         clause, sentence, score = stating
-    if not leads and knowledge().has("number_ask", q.low) and not has_figure(sentence):
-        stating = next(((c, s, sc) for c, s, sc in ranked[1:] if c is clause and has_figure(s)), None)
+    counted = _counted(q)
+    if not leads and knowledge().has("number_ask", q.low) and not counted(sentence, clause):
+        stating = next(((c, s, sc) for c, s, sc in ranked[1:] if c is clause and counted(s, c)), None)
         if not stating:  # "母基金规模多大" of a clause that names the fund and no amount
             return Draft.refuse("asks for a number, and the best evidence states none")
         clause, sentence, score = stating
@@ -155,6 +160,38 @@ def extractive(engine, q: Question, filters: Filters, docs: list[Document] = ())
         second = (second[0], quote)
         draft.sentences.append((knowledge().say("see_also", lang, ref=_ref(second[0], en), piece=also), [second]))
     return draft
+
+
+def _counted(q: Question):
+    """What a sentence must hold to answer "how many": a numeral before the measure word the
+    question counts with ("几年" → 3年/三年, "几大集群" → 五大, "一核几城" → 一城, "多少平方公里"
+    → 8平方公里; "几个发动机" also → 双发动机), or, when it counts with none, any figure.
+    Measure words an answer states otherwise (奖多少钱 → 50万元) ask for any figure."""
+    k = knowledge()
+    measures, nouns = [], []
+    for m in COUNT_HOLE_RE.finditer(q.folded):
+        unit = re.match(rf"(?:{k.pattern('asked_measures').pattern}|{FIGURE_UNITS})", m.group(2))
+        if not unit and m.group(1) != "几":
+            continue  # "多少企业": a number of what it names, in any measure
+        measure = unit.group(0) if unit else m.group(2)[0]
+        if k.has("uncounted_measures", measure) or measure in MAGNITUDE_CHARS:
+            continue  # "几千亿": a figure of any size
+        noun = m.group(2)[len(measure):]
+        if measure == GENERIC_MEASURE:  # "几个标杆企业" → 2-3家, "几个发动机" → 双发动机
+            nouns += [noun[:2]] if len(noun) >= 2 else []
+            continue
+        measures += next((sorted(f) for f in figures.UNIT_FAMILIES if measure in f), [measure])
+    if not measures and not nouns:
+        return lambda text, clause=None: has_figure(text)
+    counted = re.compile(rf"{NUMERAL}[\d.,]*[十百千万亿]*\s*(?:{'|'.join(map(re.escape, sorted(set(measures), key=len, reverse=True)))})") \
+        if measures else None
+    named = re.compile(rf"{NUMERAL}\s*(?:{'|'.join(map(re.escape, nouns))})") if nouns else None
+
+    def states(text: str, clause: Clause | None = None) -> bool:
+        if clause is not None and clause.table or not counted:
+            return has_figure(text) or bool(named and named.search(fold(text)))  # a table's unit is a column
+        return bool(counted.search(fold(text)))
+    return states
 
 
 def _stating(ranked, score: float, pattern: str, clause: Clause | None = None):

@@ -55,6 +55,8 @@ def parts(question: str, names_plan=None) -> list[str]:
     short = len(last) <= TAG_MAX or (last.isascii() and len(last.split()) <= TAG_WORDS)  # "correct?"
     if len(found) > 1 and short and tag and _claims(found[-2]):
         found = found[:-1]  # "…，没记错吧": the tag is the claims' question, not a part
+    elif len(found) > 1 and short and knowledge().pattern("stated_ask").fullmatch(last.strip("？?。 ")):
+        found = found[:-1]  # "…干几天 有规定吗": whether the plans say it is what the part before asks
     if len(found) < 2:
         return [question]
     # a claim before a final tag question ("X是甲局牵头，补1000万，对吧？") takes the tag: each

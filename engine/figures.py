@@ -26,7 +26,8 @@ TYPO_WEIGHT = 0.8     # an indicator named abbreviated or with a character misty
 NEAR_MIN_CHARS = 4     # a claim's phrase this long may name an indicator by its characters in order
 SHORT_INDICATOR = 3    # indicators of fewer bigrams than this are discounted (too generic)
 YEAR_WORDS_RE = re.compile(r"(到|至|在)?(\d{4}|\d{2})年(底|末)?")  # "到2027年", "27年底": when, not what
-UNIT_FAMILIES = [{"亿元", "亿"}, {"万元", "元", "万"}, {"个", "项", "款", "种"}, {"家", "所"}]
+UNIT_FAMILIES = [{"亿元", "亿"}, {"万元", "元", "万"}, {"个", "项", "款", "种"}, {"家", "所"}, {"天", "日", "工作日", "个工作日"},
+                 {"个月", "月"}]
 
 
 @dataclasses.dataclass
