@@ -42,6 +42,7 @@ QUANTITY_RANK = 0.6  # evidence stating the asked amount may rank this far below
 POSTFIX_BOUNDS = ("以上", "以下", "以内", "左右")  # written after the figure: 10个以上
 DESCRIBE_MAX = 240  # a clause this short is quoted whole when the question asks what it says
 LEAD_MAX = 3  # figures listed when a question names a topic several indicators contain
+PLACE_SUFFIXES = "省市州区县"  # a word of three or more characters ending so names a place
 PLACE_MIN_FREQ = 1000  # jieba dictionary frequency above which an ns tag is a real place
 
 
@@ -736,14 +737,14 @@ def _heading_forms(heading: str) -> list[set[str]]:
 
 
 def places(folded: str, min_freq: int = PLACE_MIN_FREQ) -> list[str]:
-    """Place names in a question: words ending in 省/市/区/县 (朝阳区), and words jieba tags as
+    """Place names in a question: words ending in 省/市/州/区/县 (朝阳区), and words jieba tags as
     places that are common enough to trust the tag (深圳; its tag on rare words such as 扎根 is
     noise). ``min_freq`` 0 trusts every tag, for text whose shape already says "place"."""
     import jieba
 
     found = []
     for word, flag in _tagged_words(folded):
-        if (len(word) >= 3 and word[-1] in "省市区县") or (
+        if (len(word) >= 3 and word[-1] in PLACE_SUFFIXES) or (
                 flag == "ns" and len(word) >= 2 and jieba.dt.FREQ.get(word, 0) >= min_freq):
             found.append(word)
     return found

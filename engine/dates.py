@@ -65,6 +65,7 @@ VALID_RE = re.compile(r"有效期\s*(?:到|至|截至|截止到?)\s*(?P<year>(?:
 EFFECTIVE_RE = re.compile(r"(?:(?P<year>(?:19|20)\d{2})\s*年)?(?:\s*(?P<month>\d{1,2})\s*月)?(?:\s*(?P<day>\d{1,2})\s*[日号])?"
                           r"(?P<same>印发(?:的)?当天|印发之日|发文当天)?\s*(?:就|即)?(?:开始|起)?(?:施行|实施|生效)")
 ISSUER_RE = re.compile(r"(?:是|由|为)(?P<body>[\u4e00-\u9fff]{2,16}?(?:人民政府|政府|办公厅|办公室|委员会|管委会|局|委))(?:直接|亲自|单独|联合)?(?:印发|发文|发布|下发|发的|出的)")
+EFFECT_PRINTED = r"自.{0,12}起(施行|实施)"  # how a plan prints the day it takes effect
 YES_NO_RE = re.compile(r"[吗吧么][？?]?\s*$|[？?]\s*$")
 
 
@@ -82,6 +83,7 @@ def dated_claim(engine, q: Question, docs: list[Document]) -> tuple[str, str, li
     notice = next(iter(engine.index.records(doc_ids={doc.doc_id}, kind="notice")), None)
     effective = (doc.effective_from or (doc.issue_date if _printed(engine, doc, r"自印发之日起(施行|实施)") else None)
                  ) if EFFECTIVE_RE.search(q.folded) else None  # the records are searched only for such a claim
+    judged = []  # (right, sentence, cites) per claim
     for claim_re, date, key, printed in ((EFFECTIVE_RE, effective, "effective", r"起(施行|实施)"),
                                          (ISSUED_RE, doc.issue_date, "issued", r"印发"),
                                          (VALID_RE, doc.valid_until, "valid", r"有效期")):
@@ -101,18 +103,23 @@ def dated_claim(engine, q: Question, docs: list[Document]) -> tuple[str, str, li
         sentence = knowledge().say(f"{key}_{'right' if right else 'wrong'}", lang, title=f"《{doc.title}》",
                                    date=said, asserted=asserted)
         if key != "effective":
-            return ("right" if right else "wrong"), sentence, ([(clause, said)] if clause else [])
+            judged.append((right, sentence, [(clause, said)] if clause else []))
+            continue
         quote = _sentence_with(clause.text, "施行" if "施行" in clause.text else "实施") if clause else ""
         dated = [(notice, _printed_date(notice.text, doc.issue_date))] if notice else []  # 自印发之日起: the notice's date
-        return ("right" if right else "wrong"), sentence, ([(clause, quote)] if clause else []) + dated
+        judged.append((right, sentence, ([(clause, quote)] if clause else []) + dated))
     m = ISSUER_RE.search(q.folded)
     if m and doc.issuer and notice:
         claimed = m.group("body")
         right = claimed.replace("人民政府", "政府") in doc.issuer.replace("人民政府", "政府")  # a city government is no district government
         sentence = knowledge().say(f"issuer_{'right' if right else 'wrong'}", lang, title=f"《{doc.title}》",
                                    issuer=doc.issuer, asserted=claimed)
-        return ("right" if right else "wrong"), sentence, [(notice, doc.issuer)]
-    return None
+        judged.append((right, sentence, [(notice, doc.issuer)]))
+    if not judged:  # every claim is judged ("3月1日起施行，有效期到2027年底"): wrong if one is
+        return None
+    judged.sort(key=lambda j: j[0])  # a wrong claim first: the answer opens with 不对
+    sentence = (" " if lang == "en" else "").join(s for _, s, _ in judged)
+    return ("right" if all(r for r, _, _ in judged) else "wrong"), sentence, [c for _, _, cites in judged for c in cites]
 
 
 def _metadata_facts(engine, q: Question, doc: Document, draft: Draft, en: bool, also: tuple[str, ...] = ()) -> None:
@@ -143,11 +150,11 @@ def _metadata_facts(engine, q: Question, doc: Document, draft: Draft, en: bool, 
             draft.sentences.append((f"《{doc.title}》未写明有效期；其规划期为{doc.period_start}—{doc.period_end}年。",
                                     [(notice or engine.index.records(doc_ids={doc.doc_id})[0], doc.title)]))
     if wants["effective"]:
-        clause = _printed(engine, doc, r"施行|实施")
-        if clause and re.search(r"自.{0,12}起(施行|实施)", clause.text):
-            quote = _sentence_with(clause.text, "施行")
+        clause = _printed(engine, doc, EFFECT_PRINTED)  # the clause that says so, not the first 实施 of a task
+        if clause:
+            quote = _sentence_with(clause.text, "施行" if "施行" in clause.text else "实施")
             draft.sentences.append(((f"It takes effect as stated: “{quote}”" if en else
-                                     f"《{doc.title}》{re.search(r'自.{0,12}起(施行|实施)', clause.text).group(0)}（印发日期见通知）。"),
+                                     f"《{doc.title}》{re.search(EFFECT_PRINTED, fold(clause.text)).group(0)}（印发日期见通知）。"),
                                     [(clause, quote)]))
             if notice and not wants["issued"]:
                 date = _printed_date(notice.text, doc.issue_date)
