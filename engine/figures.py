@@ -26,6 +26,9 @@ TYPO_WEIGHT = 0.8     # an indicator named abbreviated or with a character misty
 NEAR_MIN_CHARS = 4     # a claim's phrase this long may name an indicator by its characters in order
 SHORT_INDICATOR = 3    # indicators of fewer bigrams than this are discounted (too generic)
 YEAR_WORDS_RE = re.compile(r"(到|至|在)?(\d{4}|\d{2})年(底|末)?")  # "到2027年", "27年底": when, not what
+# what follows a figure that describes what is asked about: 的, also after more figures joined
+# to it ("破5亿和10亿的呢")
+DESCRIBED_RE = re.compile(r"\s*(?:以上|以下|以内|左右)?\s*(?:[和与及、或跟]\s*\d[\d.]*\s*[十百千万亿]*[^\s，,。？?的\d]{0,3}?\s*(?:以上|以下|以内|左右)?\s*)*的")
 UNIT_FAMILIES = [{"亿元", "亿"}, {"万元", "元", "万"}, {"个", "项", "款", "种"}, {"家", "所"}, {"天", "日", "工作日", "个工作日"},
                  {"个月", "月"}]
 
@@ -72,7 +75,7 @@ def stated_as_fact(folded_question: str) -> bool:
             continue  # "两个区级计划": a count of the plans asked about
         if re.search(r"[哪这那前后头首]\s*$", folded_question[: m.start()]):
             continue  # "哪两种模式", "这三家": a count the question points with
-        if not re.match(r"\s*(?:以上|以下|以内|左右)?\s*的", rest) and not re.match(r"\s*(?:多少|几)", rest):
+        if not DESCRIBED_RE.match(rest) and not re.match(r"\s*(?:多少|几)", rest):
             return True
     return False
 

@@ -20,6 +20,8 @@ LEXICON = REPO / "data" / "knowledge" / "lexicon.json"
 PIECE_RE = re.compile(r"[^，,；;。：:\n、]+(?:、(?=[^“”]*”)[^，,；;。：:\n、]*)*")
 YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
 INDICATOR_MAX = 24
+# a figure, then 的 and a short noun phrase before the next figure: what the next one counts
+CONDITION_RE = re.compile(r"\s*(?:以上|以下|以内)?\s*的[\u4e00-\u9fffA-Za-z“”]{1,16}(?:达到?|超过?|不少于|约)?\s*")
 SCOPED_MAX = 48     # an indicator with the condition its sentence opens with ("对…的，") may run longer
 SEGMENT_RE = re.compile(r"[^；;。\n]+")
 # "对X的，…": the condition a sentence of measures opens with scopes every figure after it
@@ -124,6 +126,9 @@ def extract(text: str, table: dict | None = None, heading: str = "", default_yea
             if i and (len(before) <= 2 or described) and not joined:  # "超100亿企业达6家": the earlier figure defines the indicator
                 before = _clean(piece[:m.start()], stop)
             nxt = found[i + 1].start() if i + 1 < len(found) else len(piece)
+            if nxt < len(piece) and CONDITION_RE.fullmatch(piece[m.end():nxt]):
+                previous_end = m.end()  # "营业收入超10亿元的文旅企业5家": a condition of what 5家 counts
+                continue
             after = _clean(piece[m.end():nxt], stop_after)
             # "…细胞与基因治疗等70万平方米标准厂房": a list closed by 等 scopes the noun after the figure;
             # so does a verb ("试点建设1-2家智慧医院" counts 智慧医院)
