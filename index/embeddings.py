@@ -224,7 +224,7 @@ class EncoderProcess:
         context = multiprocessing.get_context("fork")
         self.settings = settings
         self._conn, child = context.Pipe()
-        self._process = context.Process(target=_serve_encoder, args=(child, settings), daemon=True,
+        self._process = context.Process(target=_serve_encoder, args=(child, self._conn, settings), daemon=True,
                                         name="planqa-encoder")
         self._process.start()
         child.close()
@@ -274,11 +274,12 @@ class EncoderProcess:
                                   self.settings.onnx_threads)
 
 
-def _serve_encoder(conn, settings: Settings) -> None:
+def _serve_encoder(conn, parent_end, settings: Settings) -> None:
     """The child of EncoderProcess: load, say the dimension (or the error), then encode what
     arrives until the pipe closes (the parent exited, or was killed)."""
     import signal
 
+    parent_end.close()  # the fork's copy of the parent's end: open here, the pipe never closes
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which ends this
     try:
         encoder = OnnxEncoder(resolve_model(settings), settings.encoder.split("-")[1], settings.onnx_threads)

@@ -262,3 +262,33 @@ def test_the_encoder_in_a_child_process_gives_the_same_vectors_and_outlives_its_
     assert result["equal"], "the child's vectors differ from the in-process encoder's"
     assert result["after_kill"] and "encoding in this process from now on" in done.stderr
     assert result["error"].startswith("no ONNX file") and "python -m index.provision" in result["error"]
+
+
+ORPHAN_CHECK = """
+import dataclasses, os, signal
+from index.embeddings import SentenceEmbeddings
+from settings import Settings
+embeddings = SentenceEmbeddings(dataclasses.replace(Settings.from_env(), encoder_process=True))
+embeddings.fork_encoder()
+embeddings.dimension  # loaded
+print(embeddings.model._process.pid, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)  # no exit handler runs
+"""
+
+
+def test_the_encoder_process_ends_when_its_parent_is_killed():
+    import time
+
+    done = subprocess.run([sys.executable, "-c", ORPHAN_CHECK], cwd=REPO, capture_output=True, text=True, timeout=300)
+    child = int(done.stdout.split()[0])
+
+    def running() -> bool:
+        try:
+            state = open(f"/proc/{child}/status").read()
+        except FileNotFoundError:
+            return False
+        return "\nState:\tZ" not in state  # a zombie has exited
+    deadline = time.monotonic() + 30
+    while running() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not running(), f"the encoder process {child} outlived its killed parent"
