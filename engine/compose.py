@@ -38,6 +38,7 @@ COUNT_HOLE_RE = re.compile(r"(多少|(?<![哪好十数这那前近])几)\s*([\u4
 NUMERAL = r"(?:\d|[一二两三四五六七八九十百千双])"
 GENERIC_MEASURE = "个"  # counts anything: an answer may count in another measure, or the noun directly
 MAGNITUDE_CHARS = "十百千万亿"
+PATH_LEVEL_RE = re.compile(r"[^、）.．]+[、）.．]")  # the levels of a clause path: 二、 （二） 5.
 QUANTITY_RANK = 0.6  # evidence stating the asked amount may rank this far below the best
 POSTFIX_BOUNDS = ("以上", "以下", "以内", "左右")  # written after the figure: 10个以上
 DESCRIBE_MAX = 240  # a clause this short is quoted whole when the question asks what it says
@@ -130,7 +131,8 @@ def extractive(engine, q: Question, filters: Filters, docs: list[Document] = ())
         clause, sentence, score = stating
     counted = _counted(q)
     if not leads and knowledge().has("number_ask", q.low) and not counted(sentence, clause):
-        stating = next(((c, s, sc) for c, s, sc in ranked[1:] if c is clause and counted(s, c)), None)
+        stating = next(((c, s, sc) for c, s, sc in ranked[1:] if c is clause and counted(s, c)), None) \
+            or _counting_section(engine, q, ranked, score, counted)
         if not stating:  # "母基金规模多大" of a clause that names the fund and no amount
             return Draft.refuse("asks for a number, and the best evidence states none")
         clause, sentence, score = stating
@@ -193,6 +195,23 @@ def _counted(q: Question):
             return has_figure(text) or bool(named and named.search(fold(text)))  # a table's unit is a column
         return bool(counted.search(fold(text)))
     return states
+
+
+def _counting_section(engine, q: Question, ranked, score: float, counted):
+    """(clause, heading, score) when the heading of a section above a well-ranked clause counts
+    what is asked and names it ("三、实施5个重点工程" above 三、（一）1., "打造五大特色产业集群"):
+    plans often state a count only in the section's heading."""
+    tokens = engine.question_tokens(q)
+    for c, _, sc in ranked:
+        levels = PATH_LEVEL_RE.findall(c.path)
+        if sc < score * QUANTITY_RANK or c.kind != "clause" or len(levels) != len(c.heading_path):
+            continue
+        for depth, heading in enumerate(c.heading_path[:-1], 1):
+            if counted(heading) and overlap(tokens, heading) > 0:  # cited as the section it heads
+                section = dataclasses.replace(c, path="".join(levels[:depth]), heading=heading,
+                                              heading_path=c.heading_path[:depth], text=heading, facts=[])
+                return section, heading, sc
+    return None
 
 
 def _stating(ranked, score: float, pattern: str, clause: Clause | None = None):

@@ -72,9 +72,10 @@ def without_references(text: str, refs: list[str]) -> str:
 
 
 def _printed(clause: Clause) -> str:
-    """What the plan prints for a clause: a table row with its table's caption and header."""
+    """What the plan prints for a clause: with the headings of the sections above it (a count
+    such as 三、实施5个重点工程 is printed there), or a table row with its caption and header."""
     if not clause.table:
-        return clause.text
+        return "\n".join([*clause.heading_path[:-1], clause.text])
     return "\n".join([clause.table.get("caption", ""), "；".join(clause.table.get("columns", [])), clause.text])
 
 

@@ -96,3 +96,11 @@ def test_figures_joined_before_de_describe_what_is_asked(engine_for):
 def test_a_prefecture_no_plan_covers_is_declined(engine_for):
     answer = engine_for(TOURISM).ask("大理州对新评甲级民宿奖励多少")
     assert answer.refused and "大理州 is not covered" in answer.failed_checks[0], answer.failed_checks
+
+
+def test_a_count_printed_only_in_a_section_heading_is_cited_to_that_section(engine):
+    answer = engine.ask("通州那个计划 重点工程一共几个 重要支撑几个")
+    assert cited(answer) == {"三、", "四、"}, answer.text
+    assert "实施5个重点工程" in answer.text and "夯实5个重要支撑" in answer.text
+    answer = engine.ask("昌平那个计划要打造几大特色产业集群")
+    assert cited(answer) == {"二、（二）"} and "五大特色产业集群" in answer.text, answer.text
