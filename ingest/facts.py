@@ -24,8 +24,9 @@ INDICATOR_MAX = 24
 CONDITION_RE = re.compile(r"\s*(?:以上|以下|以内)?\s*的[\u4e00-\u9fffA-Za-z“”]{1,16}(?:达到?|超过?|不少于|约)?\s*")
 SCOPED_MAX = 48     # an indicator with the condition its sentence opens with ("对…的，") may run longer
 SEGMENT_RE = re.compile(r"[^；;。\n]+")
-# "对X的，…": the condition a sentence of measures opens with scopes every figure after it
-SCOPE_RE = re.compile(r"^\s*(?:[(（]?[\d一二三四五六七八九十]+[)）.、．]\s*)?对(?:于)?(?P<scope>[^，,；;。]{2,40}?)的?[，,]")
+# "对X的，…", "新获评X的，…": the condition a sentence of measures opens with scopes every figure after it
+SCOPE_RE = re.compile(r"^\s*(?:[(（]?[\d一二三四五六七八九十]+[)）.、．]\s*)?(?:对(?:于)?(?P<scope>[^，,；;。]{2,40}?)的?"
+                      r"|(?P<condition>(?:[^，,；;。\d]|\d[A-Za-z]){2,40}?)的)[，,]")  # a condition with no figure of its own
 RESPECTIVELY = "分别"
 GRANT_VERBS = "给予|予以|给"  # the verb between a bound and the amount it grants ("最高给予500万元")
 ROW_VALUE_COLUMNS = re.compile(r"目标|指标值|数值|\d{4}\s*年")
@@ -106,7 +107,7 @@ def extract(text: str, table: dict | None = None, heading: str = "", default_yea
     figure, stop, stop_after = _vocabulary()
     folded = fold(text)
     facts, paired = _distributed(text, folded, default_year)
-    scopes = [(m.start(), m.end(), scope.group("scope"), m.start() + scope.end())
+    scopes = [(m.start(), m.end(), scope.group("scope") or scope.group("condition"), m.start() + scope.end())
               for m in SEGMENT_RE.finditer(folded) if (scope := SCOPE_RE.match(m.group(0)))]
     for piece_match in PIECE_RE.finditer(folded):
         piece = piece_match.group(0)

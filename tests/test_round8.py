@@ -104,3 +104,21 @@ def test_a_count_printed_only_in_a_section_heading_is_cited_to_that_section(engi
     assert "实施5个重点工程" in answer.text and "夯实5个重要支撑" in answer.text
     answer = engine.ask("昌平那个计划要打造几大特色产业集群")
     assert cited(answer) == {"二、（二）"} and "五大特色产业集群" in answer.text, answer.text
+
+
+def test_a_condition_clause_ending_in_de_scopes_the_award_after_it():
+    facts = {f.indicator: (f.value, f.unit) for f in
+             extract("（2）新获评国家级夜间文化和旅游消费集聚区的，一次性奖励100万元；获评省级的，一次性奖励50万元。")}
+    assert facts == {"新获评国家级夜间文化和旅游消费集聚区一次性奖励": ("100", "万元"), "获评省级一次性奖励": ("50", "万元")}
+    # a condition with a figure of its own scopes nothing (its figure is a fact of its own)
+    facts = {f.indicator: (f.value, f.unit) for f in extract("其他燃料电池汽车年度运营里程不低于2万公里的，给予每辆每年2万元运营奖励")}
+    assert facts == {"其他燃料电池汽车年度运营里程": ("2", "万"), "给予每辆每年": ("2", "万元")}
+
+
+def test_a_threshold_followed_by_what_is_asked_is_no_claim(engine_for):
+    assert not stated_as_fact("昆明文旅企业营收首次破5亿奖多少")
+    assert stated_as_fact("文旅企业营收首次破5亿奖100万吧")
+    answer = engine_for(TOURISM).ask("昆明文旅企业营收首次破5亿奖多少")
+    assert not answer.text.startswith(("对", "不对")) and "100万元" in answer.text, answer.text
+    answer = engine_for(TOURISM).ask("国家级夜间文旅消费集聚区一次性奖励多少")
+    assert "100万元" in answer.text and "1000万元" not in answer.text, answer.text
