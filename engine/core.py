@@ -568,9 +568,9 @@ def _check_question(question: str) -> str:
 
 def _nominal(word: str) -> bool:
     """Whether a word can name a topic: some word of it of two characters or more that jieba
-    tags as neither a verb (a verb used as a noun aside) nor a pronoun, numeral, adverb or
-    particle ("完成", "能补", "那项" name none)."""
-    return any(len(w.word) >= 2 and (w.flag in ("vn", "eng") or w.flag[0] not in "vdrmqupcyez")
+    tags as neither a verb (a verb used as a noun aside) nor a pronoun, numeral, adverb,
+    adjective, distinguishing word or particle ("完成", "能补", "那项", "最高", "单个" name none)."""
+    return any(len(w.word) >= 2 and (w.flag in ("vn", "eng") or w.flag[0] not in "vdrmqupcyezab")
                for w in posseg().lcut(word))
 
 
