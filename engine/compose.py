@@ -186,14 +186,17 @@ def _counted(q: Question):
         measures += next((sorted(f) for f in figures.UNIT_FAMILIES if measure in f), [measure])
     if not measures and not nouns:
         return lambda text, clause=None: has_figure(text)
-    counted = re.compile(rf"{NUMERAL}[\d.,]*[十百千万亿]*\s*(?:{'|'.join(map(re.escape, sorted(set(measures), key=len, reverse=True)))})") \
+    counted = re.compile(rf"{NUMERAL}[\d.,]*[{MAGNITUDE_CHARS}]*\s*(?:{'|'.join(map(re.escape, sorted(set(measures), key=len, reverse=True)))})") \
         if measures else None
     named = re.compile(rf"{NUMERAL}\s*(?:{'|'.join(map(re.escape, nouns))})") if nouns else None
 
     def states(text: str, clause: Clause | None = None) -> bool:
+        folded = fold(text)
+        if named and named.search(folded):
+            return True
         if clause is not None and clause.table or not counted:
-            return has_figure(text) or bool(named and named.search(fold(text)))  # a table's unit is a column
-        return bool(counted.search(fold(text)))
+            return has_figure(text)  # a table row's unit is a column; "几个" counts in any measure
+        return bool(counted.search(folded))
     return states
 
 
