@@ -36,6 +36,8 @@ OFFER_MAX = 420  # an eligibility line longer than this keeps fewer sentences
 SHORT_YEAR_RE = re.compile(r"(?:(?<=到)|(?<=至)|(?<![\d.到至]))([1-4]\d)年(?=底|末|初|前|目标|的目标|要|达到|基期)")
 COUNT_HOLE_RE = re.compile(r"(多少|(?<![哪好十数这那前近])几)\s*([\u4e00-\u9fff]{1,4})")  # the measure counted, and after it
 NUMERAL = r"(?:\d|[一二两三四五六七八九十百千双])"
+WHO_RE = re.compile(r"谁|哪个|哪家|哪一?位|\bwho\b|\bwhich\b")  # a part asking who, not claiming
+NOT_A_RANK = r"(?<!排)(?<!列)(?<!居)(?<!排在)(?<!列在)"  # "排第一个的任务" ranks an agency in a list, names no task
 GENERIC_MEASURE = "个"  # counts anything: an answer may count in another measure, or the noun directly
 MAGNITUDE_CHARS = "十百千万亿"
 PATH_LEVEL_RE = re.compile(r"[^、）.．]+[、）.．]")  # the levels of a clause path: 二、 （二） 5.
@@ -516,7 +518,8 @@ def task_agencies(engine, q: Question, filters: Filters, names: list[str] = (),
         if missing:  # every agency the claim names must be listed
             draft.verdicts.append("wrong")
             draft.sentences.append((knowledge().say("agency_wrong", lang, agency=sep.join(dict.fromkeys(missing))), cite))
-        elif knowledge().has("lead_claim", q.low) and led_by_other:  # "X牵头的吧": X listed, but not first
+        elif led_by_other and any(knowledge().has("lead_claim", part) and not WHO_RE.search(part)  # not "谁排第一"
+                                  for part in re.split(r"[，,；;\s]", q.low)):  # "X牵头的吧": X listed, but not first
             draft.verdicts.append("wrong")
             draft.sentences.append((knowledge().say("agency_not_lead", lang, lead=lead,
                                                     agency=sep.join(dict.fromkeys(led_by_other))), cite))
@@ -563,17 +566,22 @@ def agency_tasks(engine, q: Question, names: list[str], asked: dict[str, list[st
     by_name: dict[str, list[Clause]] = {}
     agency_of: dict[str, str] = {}  # each name the plans print → the agency asked about
     scope = {d.doc_id for d in docs}
+    lead = knowledge().has("lead_claim", q.low)  # "X牵头的是哪几条": the tasks that list X first
     for name in names:
         for alias, clauses in engine.agencies.tasks_of(name).items():
-            clauses = [c for c in clauses if not scope or c.doc_id in scope]
+            clauses = [c for c in clauses if (not scope or c.doc_id in scope)
+                       and (not lead or c.agencies and c.agencies[0] == alias)]
             if clauses:
                 by_name[alias] = clauses
                 agency_of.setdefault(alias, name)
     if not by_name:
-        return Draft.refuse(f"no task lists {'、'.join(names)} as 责任单位")
+        return Draft.refuse(f"no task lists {'、'.join(names)} {'first' if lead else ''} as 责任单位")
     en = q.lang == "en"
     lang = "en" if en else "zh"
     draft = Draft("responsibility_agency")
+    if lead:
+        draft.sentences.append((knowledge().say("lead_only", lang, names="、".join(by_name)),
+                                [(clauses[0], alias) for alias, clauses in by_name.items()]))
     for form, matched in (asked or {}).items():
         listed = [m for m in matched if m in by_name]
         if listed:
@@ -717,7 +725,7 @@ def _named_clauses(engine, q: Question, filters: Filters, hits, by_heading_only:
     heading it contains nearly whole; best retrieval rank first."""
     path = re.search(r"[一二三四五六七八九十]+、?\s*[(（][一二三四五六七八九十]+[)）]\s*\d*\.?", q.folded)  # "二（一）3" too
     number = re.search(r"第\s*(\d+)\s*[条项个]|任务\s*(\d+)(?!\d|\s*[版年轮期])|(\d+)\s*号任务|item\s*(\d+)|task\s*(\d+)|"
-                       r"第([一二三四五六七八九十]+)[条项个]", q.folded, re.I)
+                       rf"{NOT_A_RANK}第([一二三四五六七八九十]+)[条项个]", q.folded, re.I)
     candidates = engine.index.records(doc_ids={d.doc_id for d in engine.allowed(filters)}, first_chunks=True)
     if by_heading_only:
         path = number = None

@@ -585,7 +585,7 @@ def _usable(earlier) -> str | None:
 
 def _names_task(q: Question) -> bool:
     """A claim about a task: it names one by number or path ("第8项任务")."""
-    return bool(re.search(r"第\s*[\d一二三四五六七八九十]+\s*[条项个]|任务\s*\d+(?!\d|\s*[版年轮期])|\d\s*号任务|task\s*\d|[一二三四五六七八九十]、", q.low))
+    return bool(re.search(rf"{compose.NOT_A_RANK}第\s*[\d一二三四五六七八九十]+\s*[条项个]|任务\s*\d+(?!\d|\s*[版年轮期])|\d\s*号任务|task\s*\d|[一二三四五六七八九十]、", q.low))
 
 
 def _asks_tasks(q: Question) -> bool:

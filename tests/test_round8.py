@@ -122,3 +122,17 @@ def test_a_threshold_followed_by_what_is_asked_is_no_claim(engine_for):
     assert not answer.text.startswith(("对", "不对")) and "100万元" in answer.text, answer.text
     answer = engine_for(TOURISM).ask("国家级夜间文旅消费集聚区一次性奖励多少")
     assert "100万元" in answer.text and "1000万元" not in answer.text, answer.text
+
+
+@pytest.mark.parametrize("question", ["21版里经信局排第一个的是哪几条任务", "21版里经信局牵头的是哪几条任务"])
+def test_tasks_an_agency_leads_are_those_that_list_it_first(engine, question):
+    """The 2021 plan lists 市经济和信息化局 in eleven tasks, first in 8. and 12.; "排第一个" ranks,
+    it names no task 1."""
+    answer = engine.ask(question)
+    assert cited(answer) == {"二、（三）8.", "二、（三）12."}, answer.text
+    assert "排在首位" in answer.text.splitlines()[0]
+
+
+def test_asking_who_is_listed_first_claims_no_lead(engine):
+    answer = engine.ask("21版创新产品应用推广那条 财政局在不在责任单位里 谁排第一")
+    assert answer.text.startswith("对") and "市卫生健康委" in answer.text, answer.text
