@@ -3,7 +3,7 @@ of another city, eval/other_dev7): a "how many" question answered only by a nume
 measure it counts with, a last part that only asks whether the plans say so, questions for the
 company that runs something or where to apply, every claimed date of a message judged, the day
 a plan takes effect read from the clause that prints it, a figure that conditions what a later
-figure counts, and a prefecture named by its 州."""
+figure counts, a prefecture named by its 州, and the tasks an agency leads."""
 from __future__ import annotations
 
 from pathlib import Path
