@@ -209,6 +209,14 @@ def _pool(url: str, ef_search: int):
         return _POOLS[url, ef_search]
 
 
+def close_pools(url: str) -> None:
+    """Close this process's pools for ``url`` (before its server stops: an open pool would keep
+    trying to reconnect to it in the background)."""
+    with _POOLS_LOCK:
+        for key in [k for k in _POOLS if k[0] == url]:
+            _POOLS.pop(key).close()
+
+
 class PgDenseStore:
     """Nearest allowed rows from PostgreSQL; the same ``ranked`` as the in-process stores."""
 

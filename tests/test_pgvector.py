@@ -16,6 +16,7 @@ import pytest
 from conftest import REPO
 
 from index.pgserver import LocalPostgres, ServerError, free_port
+from index.pgstore import close_pools
 from index.pgstore import REGISTRY, connect, ensure_table, version_table
 from index.store import PlanIndex
 from index.types import Filters, StoreUnreachable
@@ -29,7 +30,11 @@ def pg_url():
     folder = Path(tempfile.mkdtemp(prefix="planqa-pg-"))
     server = LocalPostgres(folder)
     try:
-        yield server.start()
+        url = server.start()
+        try:
+            yield url
+        finally:
+            close_pools(url)  # no pool left reconnecting to the stopped server
     finally:
         server.stop()
         shutil.rmtree(folder, ignore_errors=True)
