@@ -131,8 +131,8 @@ def extractive(engine, q: Question, filters: Filters, docs: list[Document] = ())
         if not stating:  # "具体建在哪个区" of a clause that names the centre and no place
             return Draft.refuse(f"asks for a {kind}, and the best evidence names none")
         clause, sentence, score = stating
-    counted = _counted(q)
-    if not leads and knowledge().has("number_ask", q.low) and not counted(sentence, clause):
+    counted = _counted(q) if not leads and knowledge().has("number_ask", q.low) else None
+    if counted and not counted(sentence, clause):
         stating = next(((c, s, sc) for c, s, sc in ranked[1:] if c is clause and counted(s, c)), None) \
             or _counting_section(engine, q, ranked, score, counted)
         if not stating:  # "母基金规模多大" of a clause that names the fund and no amount

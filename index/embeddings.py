@@ -67,10 +67,9 @@ class SentenceEmbeddings:
         return self._model
 
     def _load(self):
-        path = resolve_model(self.settings)
         if self.encoder == "torch-fp32":
-            return _TorchEncoder(path, self.settings.torch_threads)
-        return OnnxEncoder(path, self.encoder.split("-")[1], self.settings.onnx_threads)
+            return _TorchEncoder(resolve_model(self.settings), self.settings.torch_threads)
+        return OnnxEncoder.configured(self.settings)
 
     def fork_encoder(self) -> bool:
         """Start loading the encoder in a child process now, when the settings ask for one and
@@ -177,6 +176,11 @@ class OnnxEncoder:
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.pad_id = self.tokenizer.token_to_id("<pad>") or 0
 
+    @classmethod
+    def configured(cls, settings: Settings) -> "OnnxEncoder":
+        """The encoder the settings name (onnx-fp32 or onnx-int8) on their model and threads."""
+        return cls(resolve_model(settings), settings.encoder.split("-")[1], settings.onnx_threads)
+
     def encode(self, texts: list[str], batch_size: int, progress: bool = False):
         """Unit vectors of ``texts``, longest first in batches (as sentence-transformers does)."""
         import numpy as np
@@ -270,8 +274,7 @@ class EncoderProcess:
 
         logging.getLogger(__name__).warning("the encoder process %s (exit code %s); encoding in this "
                                             "process from now on", what, self._process.exitcode)
-        self._local = OnnxEncoder(resolve_model(self.settings), self.settings.encoder.split("-")[1],
-                                  self.settings.onnx_threads)
+        self._local = OnnxEncoder.configured(self.settings)
 
 
 def _serve_encoder(conn, parent_end, settings: Settings) -> None:
@@ -282,7 +285,7 @@ def _serve_encoder(conn, parent_end, settings: Settings) -> None:
     parent_end.close()  # the fork's copy of the parent's end: open here, the pipe never closes
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which ends this
     try:
-        encoder = OnnxEncoder(resolve_model(settings), settings.encoder.split("-")[1], settings.onnx_threads)
+        encoder = OnnxEncoder.configured(settings)
         conn.send(("ready", encoder.dimension))
     except Exception as exc:  # sent to the parent, raised there with its message
         conn.send(("error", exc))
