@@ -8,12 +8,24 @@ verdict is given.
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 
 from ingest.text import fold
 from ingest.types import Clause
 
 from . import compose
+from .evidence import sentences
 from .knowledge import knowledge
+
+ANCHOR_MIN = 2      # characters of a run shared with the plan's sentence that anchor an alignment
+QUOTED_MIN = 8      # characters a claim must share with one sentence to be read as quoting it
+QUOTED_DENSITY = 0.75  # share of the claim's aligned span the shared runs cover
+SKIPPED_DENSITY = 0.25 # and of the sentence's: a claim may leave out words between the ones it quotes
+SWAP_MAX = 8        # characters of a swapped piece: a longer difference is another sentence, not a misquote
+CONTEXT_MAX = 4     # characters of shared wording shown on each side of a swapped piece, up to punctuation
+TITLE_RE = re.compile(r"《[^》]*》")
+QUOTE_MARKS_RE = re.compile(r"[“”‘’「」\"']")
+PUNCT_RE = re.compile(r"[，。、；：？！“”‘’《》（）「」,.;:?!()\"'\s]")
 
 # "由X负责解释", "办公室设在X", "X牵头": a body the text names for a duty
 DUTY_BODY_RE = re.compile(r"(?:由|设在)([\u4e00-\u9fff（）()]{2,30}?(?:委员会|管委会|政府|局|委|办公室|办))"
@@ -68,3 +80,52 @@ def _claimed_bodies(engine, q) -> list[str]:
     if names:
         return names
     return re.findall(r"([\u4e00-\u9fff]{1,12}?(?:委员会|管委会|政府|局|委|办))(?=负责|牵头|来|管|设)", q.folded)[:2]
+
+
+def misquoted(engine, q, clauses: list[Clause]) -> tuple[str, str, Clause, str] | None:
+    """(verdict, said, clause, sentence) for a claim that quotes a plan's sentence nearly word
+    for word ("…形成“小而美”“专而精”“快而新”", "…十万人群队列"): aligned character by
+    character with the closest sentence of ``clauses``, a piece swapped inside the shared
+    wording is a misquote (不对, with the plan's words); the wording shared without a swap, as
+    written, is a right quote only when it is long. Nothing when no sentence is quoted."""
+    claim = fold(engine.plans.strip(q.text))  # as typed: the answer quotes it
+    best = None
+    for clause in clauses:
+        for sentence in sentences(clause):
+            said = fold(TITLE_RE.sub("", sentence))  # a title the sentence names is no wording of its own
+            blocks = [b for b in SequenceMatcher(None, claim, said, autojunk=False).get_matching_blocks()
+                      if b.size >= ANCHOR_MIN]
+            shared = sum(b.size for b in blocks)
+            if shared < QUOTED_MIN or (best and shared <= best[0]):
+                continue
+            span_claim = blocks[-1].a + blocks[-1].size - blocks[0].a
+            span_said = blocks[-1].b + blocks[-1].size - blocks[0].b
+            if shared < QUOTED_DENSITY * span_claim or shared < SKIPPED_DENSITY * span_said:
+                continue
+            gaps = [((x.b + x.size, y.b), (x.a + x.size, y.a)) for x, y in zip(blocks, blocks[1:])]
+            swaps = [(_in_context(said, *s), _in_context(claim, *c)) for s, c in gaps
+                     if _swapped(said[slice(*s)], claim[slice(*c)])]
+            best = (shared, clause, sentence, swaps)
+    if not best:
+        return None
+    _, clause, sentence, swaps = best
+    lang = "en" if q.lang == "en" else "zh"
+    if swaps:
+        pairs = "；".join(knowledge().say("text_pair", lang, stated=a, asserted=b) for a, b in swaps)
+        return "wrong", knowledge().say("text_wrong_all", lang, pairs=pairs), clause, sentence
+    return None
+
+
+def _swapped(stated: str, claimed: str) -> bool:
+    """Whether a claim puts other words where the plan has ``stated`` (快而新 for 快而高), not
+    just leaves some out or punctuates differently (市 for ，由市、)."""
+    stated, claimed = PUNCT_RE.sub("", stated), PUNCT_RE.sub("", claimed)
+    return bool(stated and claimed) and len(stated) <= SWAP_MAX and len(claimed) <= SWAP_MAX \
+        and stated not in claimed and claimed not in stated
+
+
+def _in_context(text: str, start: int, end: int) -> str:
+    """text[start:end] with up to CONTEXT_MAX characters either side, not across punctuation."""
+    left = PUNCT_RE.split(text[max(0, start - CONTEXT_MAX):start])[-1]
+    right = PUNCT_RE.split(text[end:end + CONTEXT_MAX + 2])[0]
+    return QUOTE_MARKS_RE.sub("", f"{left}{text[start:end]}{right}")  # quoted again by the answer

@@ -44,6 +44,7 @@ PATH_LEVEL_RE = re.compile(r"[^、）.．]+[、）.．]")  # the levels of a cla
 QUANTITY_RANK = 0.6  # evidence stating the asked amount may rank this far below the best
 POSTFIX_BOUNDS = ("以上", "以下", "以内", "左右")  # written after the figure: 10个以上
 DESCRIBE_MAX = 240  # a clause this short is quoted whole when the question asks what it says
+QUOTE_HITS = 4  # clauses searched for the sentence a claim quotes
 LEAD_MAX = 3  # figures listed when a question names a topic several indicators contain
 PLACE_SUFFIXES = "省市州区县"  # a word of three or more characters ending so names a place
 PLACE_MIN_FREQ = 1000  # jieba dictionary frequency above which an ns tag is a real place
@@ -149,8 +150,10 @@ def extractive(engine, q: Question, filters: Filters, docs: list[Document] = ())
     if noun and noun.group(1) not in fold(piece) and noun.group(1) in fold(whole):
         piece = sentence = whole  # trimmed to the words it shares, it lost what is asked for
     draft = Draft("figure" if want_number else "clause", contexts=[h.clause for h in hits])
-    judged = claims.stated_otherwise(engine, q, clause, whole, [h.clause for h in hits[:3]]) \
-        if not q.figures and knowledge().has("premise", q.low) else None
+    claimed = not q.figures and knowledge().has("premise", q.low)
+    judged = claims.stated_otherwise(engine, q, clause, whole, [h.clause for h in hits[:3]]) if claimed else None
+    if claimed and not judged and (quoted := claims.misquoted(engine, q, [h.clause for h in hits[:QUOTE_HITS]])):
+        return _misquote(q, quoted, hits)
     if judged:  # "是区发改委负责解释的吧", "是按月做的吧": the verdict first
         verdict, said, by = judged
         draft.verdicts.append(verdict)
@@ -351,6 +354,20 @@ def premise_verdict(engine, q: Question, hits, docs: list[Document], filters: Fi
         if other:  # "创新药的目标是75个吗": 75个 is the clause's figure for something else
             draft.sentences.append((knowledge().say("premise_value_is", lang, asserted=said, text=other.text),
                                     [(clause, other.text)]))
+    if set(draft.verdicts) <= {"unstated", "unsure"} and lang == "zh" \
+            and (quoted := claims.misquoted(engine, q, [h.clause for h in hits[:QUOTE_HITS]])):
+        return _misquote(q, quoted, hits)  # "…十万人群队列": no indicator of that figure, a misquoted sentence
+    return draft
+
+
+def _misquote(q: Question, quoted, hits) -> Draft:
+    """The verdict on a claim that misquotes a sentence, then that sentence, cited."""
+    verdict, said, clause, sentence = quoted
+    en = q.lang == "en"
+    draft = Draft("false_premise", contexts=[h.clause for h in hits], verdicts=[verdict])
+    draft.sentences.append((said, [(clause, sentence)]))
+    draft.sentences.append((knowledge().say("according", "en" if en else "zh", ref=_ref(clause, en), piece=sentence),
+                            [(clause, sentence)]))
     return draft
 
 

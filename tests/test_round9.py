@@ -1,0 +1,35 @@
+"""Round 9: mechanisms found by two new blind sets (dev9, and a cross-border e-commerce
+三年行动方案 of another city, eval/other_dev8) and by dev8's remaining failures: a claim that
+quotes a plan's sentence with a piece swapped is corrected with the plan's words."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+TOURISM = REPO / "eval" / "other_dev7" / "plan"
+
+
+def cited(answer) -> set[str]:
+    return {c.clause.path for c in answer.citations}
+
+
+@pytest.mark.parametrize("question, stated, path", [
+    ("副中心那份说到2025年要形成“小而美”“专而精”“快而新”三个特色 我记得没错吧", "快而高", "一、（三）"),
+    ("21版要启动建立心脑血管、肿瘤等领域的十万人群队列 这个规模我没写错吧", "百万人群队列", "二、（二）5."),
+])
+def test_a_claim_that_misquotes_a_sentence_is_corrected_with_the_plans_words(engine, question, stated, path):
+    answer = engine.ask(question)
+    assert answer.text.startswith("不对") and stated in answer.text.splitlines()[0], answer.text
+    assert path in cited(answer)
+
+
+def test_words_left_out_are_no_misquote(engine_for):
+    answer = engine_for(TOURISM).ask("县区申报项目的奖补资金 市县两级都是五五开 禄劝寻甸也一样吧")
+    assert not answer.text.startswith("不对") and "5:5" in answer.text, answer.text
+
+
+def test_a_plan_named_loosely_is_no_misquote_of_a_title(engine):
+    answer = engine.ask("昌平医药健康那个行动计划 解释权是在区经信局吧？")
+    assert "北京未来科学城管理委员会" in answer.text and "倍增" not in answer.text.splitlines()[0], answer.text
