@@ -12,7 +12,7 @@ import datetime as dt
 import re
 
 from ingest.facts import figure_pattern, looks_like_year, unit_alternation
-from ingest.text import fold
+from ingest.text import cn_int, fold
 
 from .knowledge import knowledge
 
@@ -28,6 +28,10 @@ DATE_YM_RE = re.compile(r"(?<!\d)((?:19|20)?\d{2})\s*年\s*(\d{1,2})\s*月(?:\s*
 # plan's dates and numbers as a document.
 NAMED_CLAUSE_RE = re.compile(r"第\s*[\d一二三四五六七八九十]+\s*[条项]|[一二三四五六七八九十]+、\s*[(（][一二三四五六七八九十]+[)）]")
 CN_NUMBER_RE = re.compile(r"[零一二两三四五六七八九十百千]+")
+MAGNITUDE_CHARS = "十百千万亿"
+RANGE_JOIN = "[-—–~～至到]"
+# "三成": tenths, where 成 ends the word (not 三成本, 一成不变)
+TENTHS_RE = re.compile(r"(?<![\d十百千])([一二两三四五六七八九])成(?=$|[^\u4e00-\u9fff]|左右|以上|以下|的|补|给)")
 YEAR_RE = re.compile(r"(?<![\d.])(20\d{2}|19\d{2})(?![\d.]|\s*(?:亿|万|千|百|元|%|个|家|项|人|亩|平方))")  # not 2000亿
 # English counts carry their Chinese measure word, so a false premise in English can be checked too.
 EN_UNITS = [("compan", "家"), ("firm", "家"), ("enterprise", "家"), ("hospital", "家"),
@@ -128,7 +132,7 @@ def arabic_figures(folded: str) -> str:
     units = FIGURE_UNITS
 
     def digits(m: re.Match) -> str:
-        if m.group(0) in ("一", "零"):  # 一批, 一次性, 零部件: words, not counts
+        if m.group(0) in ("一", "零") and folded[m.end():m.end() + 1] not in MAGNITUDE_CHARS:  # 一批, 零部件: words
             return m.group(0)
         import cn2an  # here, not above: its import costs ~0.1 s and most questions have no such numeral
 
@@ -136,11 +140,17 @@ def arabic_figures(folded: str) -> str:
             return str(cn2an.cn2an(m.group(0), "smart"))
         except (ValueError, KeyError):
             return m.group(0)
-    return re.sub(rf"{CN_NUMBER_RE.pattern}(?=\s*(?:{units})(?!级))", digits, folded)
+    folded = re.sub(rf"{CN_NUMBER_RE.pattern}(?=\s*(?:{units})(?!级))", digits, folded)
+    # the low end of a range whose high end now has digits: "五到10家" → "5到10家"
+    folded = re.sub(rf"{CN_NUMBER_RE.pattern}(?=\s*{RANGE_JOIN}\s*\d)", digits, folded)
+    return TENTHS_RE.sub(lambda m: f"{cn_int(m.group(1))}0%", folded)  # "三成" → 30%
 
 
 def _plan_units(folded: str) -> str:
-    """Spoken measure words after a figure in the plans' units ("500万平米" → "500万平方米")."""
+    """Spoken measure words after a figure in the plans' units ("500万平米" → "500万平方米"),
+    and figures said in words as the plans write them ("一半" → 50%, "五五开" → 5:5)."""
+    for spoken, figure in knowledge().spoken_figures:
+        folded = folded.replace(spoken, figure)
     for spoken, unit in knowledge().unit_variants:
         folded = re.sub(rf"(?<=[\d十百千万亿])\s*{re.escape(spoken)}", unit, folded)
     return folded

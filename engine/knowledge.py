@@ -69,7 +69,7 @@ class Knowledge:
                     list(string.Formatter().parse(text))
                 except ValueError as exc:
                     raise KnowledgeError(f"templates.json {lang}.{key}: {exc}") from exc
-        for key in ("word_variants", "unit_variants"):
+        for key in ("word_variants", "unit_variants", "spoken_figures"):
             if not all(isinstance(v, list) for k, v in self.lexicon.get(key, {}).items() if not k.startswith("_")):
                 raise KnowledgeError(f"lexicon.json {key} maps a plan's word to a list of everyday variants")
         if not all(isinstance(g, list) and len(g) >= 2 and all(isinstance(w, str) for w in g) for g in self.contrasts):
@@ -124,6 +124,11 @@ class Knowledge:
     def unit_variants(self) -> list[tuple[str, str]]:
         """(spoken measure word, the plans' unit) pairs of unit_variants, longest first."""
         return _pairs(self.lexicon.get("unit_variants", {}))
+
+    @functools.cached_property
+    def spoken_figures(self) -> list[tuple[str, str]]:
+        """(figure said in words, the plans' way of writing it) pairs of spoken_figures, longest first."""
+        return _pairs(self.lexicon.get("spoken_figures", {}))
 
     def pattern(self, dotted: str) -> re.Pattern:
         """The alternatives at ``dotted`` as one compiled regex (cached)."""

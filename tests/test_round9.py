@@ -33,3 +33,21 @@ def test_words_left_out_are_no_misquote(engine_for):
 def test_a_plan_named_loosely_is_no_misquote_of_a_title(engine):
     answer = engine.ask("昌平医药健康那个行动计划 解释权是在区经信局吧？")
     assert "北京未来科学城管理委员会" in answer.text and "倍增" not in answer.text.splitlines()[0], answer.text
+
+
+@pytest.mark.parametrize("typed, figures", [
+    ("从业人员要突破一万人 对吗", [("1", "万人")]),  # 一 before a magnitude counts
+    ("协同创新基地建五到十家 没记错吧", [("5", "家")]),  # the low end of a range in words
+    ("按建设租赁费用的三成补 单个仓最高两百万 是这样吧", [("30", "%"), ("200", "万")]),  # tenths
+    ("保费补一半 对不对", [("50", "%")]),  # a figure said in words (lexicon spoken_figures)
+    ("一成不变 三成本 一批企业", []),  # words, not counts
+])
+def test_figures_said_in_words_are_read_as_the_plans_write_them(typed, figures):
+    from engine.analysis import analyse
+
+    assert analyse(typed).figures == figures
+
+
+def test_a_range_claimed_in_words_is_judged_as_that_range(engine):
+    answer = engine.ask("21版医研企协同创新基地建五到十家 没记错吧")
+    assert answer.text.startswith("对") and "5—10家" in answer.text, answer.text
