@@ -51,3 +51,24 @@ def test_figures_said_in_words_are_read_as_the_plans_write_them(typed, figures):
 def test_a_range_claimed_in_words_is_judged_as_that_range(engine):
     answer = engine.ask("21版医研企协同创新基地建五到十家 没记错吧")
     assert answer.text.startswith("对") and "5—10家" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("昌平说推19号线建设 哪年能通车啊", "date"),  # the clause names the line, no year
+    ("21版那个信息平台 网址是啥", "website"),
+    ("副中心那个医药健康产业智库 挂在哪个单位", "host"),
+    ("昌平说的中瑞产业园在哪个镇", "town"),  # 产业园 is a place, not a town
+])
+def test_a_detail_of_a_kind_the_best_clause_does_not_give_is_declined(engine, question, kind):
+    answer = engine.ask(question)
+    assert answer.refused and f"asks for a {kind}" in answer.failed_checks[0], (answer.text, answer.failed_checks)
+
+
+def test_a_rate_per_square_metre_is_not_answered_with_a_share_of_rent(engine_for):
+    answer = engine_for(REPO / "eval" / "other_dev2" / "plan").ask("南山区集成电路产业园的物业管理费一平米多少钱？")
+    assert answer.refused and "unit_rate" in answer.failed_checks[0], answer.failed_checks
+
+
+def test_a_date_the_clause_gives_is_answered(engine_for):
+    answer = engine_for(REPO / "eval" / "other_dev8" / "plan").ask("海沧那个智慧物流分拨中心啥时候建成")
+    assert not answer.refused and "2026年底前" in answer.text, answer.text
