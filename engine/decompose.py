@@ -181,7 +181,10 @@ def borrow_predicate(item: str, previous: str) -> str:
     if start >= 0 and previous[start:at + 1] != subject and re.fullmatch(r"[\u4e00-\u9fff\d]+", previous[start:at + 1]):
         return previous[:start] + subject + previous[at + 1:]
     m = PREDICATE_RE.search(previous)
-    return subject + (previous[m.start():] if m else "")
+    if not m:
+        return subject
+    # the count is asked again, not its measure word: "那收入增速呢" after "…企业要多少家"
+    return subject + re.sub(r"(多少|几)\s*(?:个|家|项|条|所|批|种|类|座|人|名|位)(?=[？?]?$)", "多少", previous[m.start():])
 
 
 def _names_scope(item: str) -> bool:

@@ -136,10 +136,22 @@ class PlanNames:
         for span in sorted(set(self.mentions(folded)), key=len, reverse=True):
             at = fold(out).lower().find(span)
             if at >= 0:
-                rest = re.sub(r"^(年)?(的)?(那个|这个|那份|这份)?(行动)?(计划|方案|那轮|那版|这轮)?(中|里|里面)?[的，,]?", "",
-                              out[at + len(span):])
+                rest = re.sub(r"^(年)?(的)?(那个|这个|那份|这份)?(行动)?(计划|方案|那轮|那版|这轮)?", "", out[at + len(span):])
+                inside = re.match(r"(中|里面|里)?[的，,]?", rest)
+                if not _begins_word(rest, inside.group(1)):  # "21版中提到" is "in 21版"; 中医药 is a word
+                    rest = rest[inside.end():]
                 out = out[:at] + rest
         return out.strip(" ，,")
+
+
+def _begins_word(text: str, head: str | None) -> bool:
+    """Whether ``head`` (中, 里) begins a longer word of ``text`` (中医药, 中试), by jieba."""
+    if not head:
+        return False
+    from index.lexical import tokenize
+
+    first = next(iter(tokenize(text[:8])), "")
+    return first.startswith(head) and len(first) > len(head)
 
 
 def _names_place(low: str, alias: str, listed_ok: bool) -> bool:

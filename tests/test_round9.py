@@ -72,3 +72,16 @@ def test_a_rate_per_square_metre_is_not_answered_with_a_share_of_rent(engine_for
 def test_a_date_the_clause_gives_is_answered(engine_for):
     answer = engine_for(REPO / "eval" / "other_dev8" / "plan").ask("海沧那个智慧物流分拨中心啥时候建成")
     assert not answer.refused and "2026年底前" in answer.text, answer.text
+
+
+def test_a_word_beginning_with_zhong_after_a_plan_name_keeps_it(engine):
+    """"21版中医药那条": 中 begins 中医药 (jieba), not "in 21版"."""
+    assert engine.plans.strip("21版中医药那条谁牵头") == "中医药那条谁牵头"
+    assert engine.plans.strip("21版中提到的目标") == "提到的目标"
+    answer = engine.ask("那18版呢", history=["21版中医药那条谁牵头"])
+    assert "二、（三）14." in cited(answer) and "市中医管理局" in answer.text, answer.text
+
+
+def test_a_follow_up_on_another_indicator_does_not_keep_the_previous_measure_word(engine):
+    answer = engine.ask("那收入增速呢", history=["昌平那个计画独角兽企业要多少家"])
+    assert "10%以上" in answer.text, answer.text
