@@ -313,7 +313,7 @@ def premise_verdict(engine, q: Question, hits, docs: list[Document], filters: Fi
         (Fact("", "", n, float(n), float(n), u, None, n), [q.folded, *engine.phrases(q)]) for n, u in q.figures]
     for claim, phrases in stated:
         phrases = [w for p in phrases for w in _claim_words(engine, p)]
-        nearest = match = figures.best(pool, phrases, claim.unit, q.follows)
+        nearest = match = figures.best(pool, phrases, claim.unit, q.follows, claim.year)
         if (not match or match.score < figures.SAME_INDICATOR) and loose:
             match = figures.only_of_unit([h.clause for h in hits[:2]], phrases, claim)
         elif match and match.score < figures.SAME_INDICATOR:

@@ -41,6 +41,7 @@ class Match:
     clause: Clause
     score: float
 
+YEAR_BONUS = 0.01  # the value of the year a claim names, among one indicator's yearly values
 
 def bigrams(text: str) -> set[str]:
     """Character bigrams of the letters, digits and CJK characters of ``text``."""
@@ -128,13 +129,16 @@ def asserted(folded_question: str) -> list[tuple[Fact, list[str]]]:
 
 
 def best(clauses: list[Clause], phrases: list[str], unit: str | None = None,
-         follows: frozenset[str] = frozenset()) -> Match | None:
+         follows: frozenset[str] = frozenset(), year: int | None = None) -> Match | None:
     """The fact of ``clauses`` whose indicator the phrases name best, among those measured in
     ``unit``'s family when one is given (2000亿 is never judged against a count of 家); None
     when nothing is named at all. A phrase whose characters the indicator holds in order
     (FOCUS_MIN) names it even when worded otherwise ("绩效评价的科创指标占比增加" names
     绩效评价中科技创新相关指标权重增加). Of indicators named alike, one in a clause the message
-    is already on (``follows``) wins: "X是甲局牵头吧，单个项目最多给1000万？" is about X's 单个项目."""
+    is already on (``follows``) wins: "X是甲局牵头吧，单个项目最多给1000万？" is about X's 单个项目.
+    Of a table's yearly values for one indicator, a claim's ``year`` picks that year's value
+    (the year may also just name the plan: a preference, not a filter), and otherwise the last
+    year's (the target) wins, never an interim year's."""
     found = None
     said = _threshold_numbers(" ".join(phrases))
     for clause in clauses:
@@ -148,8 +152,9 @@ def best(clauses: list[Clause], phrases: list[str], unit: str | None = None,
             score = indicator_score(fact.indicator, phrases) + (near if near >= FOCUS_MIN else 0.0) + (
                 0.05 if unit and same_unit(fact.unit, unit) else 0.0) + (
                 CONTINUITY_BONUS if clause.base_id in follows else 0.0) + (
-                THRESHOLD_BONUS if said & defined else 0.0)
-            if found is None or score > found.score:
+                THRESHOLD_BONUS if said & defined else 0.0) + (YEAR_BONUS if year and fact.year == year else 0.0)
+            if found is None or score > found.score or (
+                    score == found.score and found.clause is clause and (fact.year or 0) > (found.fact.year or 0)):
                 found = Match(fact, clause, score)
     return found if found and found.score > 0 else None
 

@@ -292,14 +292,17 @@ def _row_facts(table: dict, heading: str, default_year: int | None) -> list[Fact
         bracket.group(1) if bracket else "")
     indicator = label[: bracket.start()].strip() if bracket else label
     facts = []
+    leading = _alternation(q for q in _lexicon()["qualifiers"] if q not in TRAILING_QUALIFIERS)
+    cell_re = re.compile(rf"(?P<before>{leading})?\s*(?P<value>[\d.]+(?:[-—–][\d.]+)?)\s*(?P<after>{_alternation(TRAILING_QUALIFIERS)})?")
     for column, raw in cells.items():
-        if not (ROW_VALUE_COLUMNS.search(fold(column)) and not BASELINE_COLUMNS.search(fold(column))
-                and re.fullmatch(r"[\d.]+(?:[-—–][\d.]+)?", fold(raw or ""))):
+        cell = cell_re.fullmatch(fold(raw or "").strip())  # "800以上", "≥5": a bound in the cell
+        if not (ROW_VALUE_COLUMNS.search(fold(column)) and not BASELINE_COLUMNS.search(fold(column)) and cell):
             continue
-        raw = fold(raw)
-        low, _, high = re.sub(r"[-—–]", "—", raw).partition("—")
+        raw = fold(raw).strip()
+        low, _, high = re.sub(r"[-—–]", "—", cell.group("value")).partition("—")
         years = YEAR_RE.findall(fold(column)) or YEAR_RE.findall(fold(table.get("caption", "")))
-        facts.append(Fact(indicator=indicator, qualifier="", value=raw, low=float(low), high=float(high or low),
+        facts.append(Fact(indicator=indicator, qualifier=(cell.group("before") or "") + (cell.group("after") or ""),
+                          value=cell.group("value"), low=float(low), high=float(high or low),
                           unit=unit, year=int(years[-1]) if years else default_year,
                           text=f"{indicator}（单位：{unit}）{column}：{raw}" if unit else f"{indicator} {column}：{raw}"))
     return facts

@@ -85,3 +85,17 @@ def test_a_word_beginning_with_zhong_after_a_plan_name_keeps_it(engine):
 def test_a_follow_up_on_another_indicator_does_not_keep_the_previous_measure_word(engine):
     answer = engine.ask("那收入增速呢", history=["昌平那个计画独角兽企业要多少家"])
     assert "10%以上" in answer.text, answer.text
+
+
+def test_a_table_cell_with_a_bound_is_a_fact():
+    from ingest.facts import _row_facts
+
+    row = {"columns": ["指标名称", "单位", "2024年（基数）", "2025年", "2027年"], "cells": ["进出口额", "亿元", "486", "570", "800以上"]}
+    assert [(f.year, f.stated()) for f in _row_facts(row, "进出口额", None)] == [(2025, "570亿元"), (2027, "800亿元以上")]
+
+
+@pytest.mark.parametrize("question", ["跨境电商进出口额要破1000亿对吧", "到2027年进出口额要破1000亿对吧"])
+def test_a_claim_is_judged_by_the_target_year_not_an_interim_one(engine_for, question):
+    answer = engine_for(REPO / "eval" / "other_dev8" / "plan").ask(question)
+    first = answer.text.splitlines()[0]
+    assert first.startswith("不对") and "800" in first and "570" not in first and "680" not in first, answer.text
