@@ -29,20 +29,20 @@ test: install
 	$(PY) -m pytest
 
 # The full evaluation: every split scored (strict = facts + clause + document + refusal + verdict).
-# dev…dev8 and the development plans (other_dev: Chengdu, other_dev2: a PDF-like
+# dev…dev9 and the development plans (other_dev: Chengdu, other_dev2: a PDF-like
 # Nanshan plan, other_dev3: Hangzhou with an annex table, other_dev4: Wuhan biomedicine, other_dev5: Suzhou robotics 若干措施,
 # other_dev6: a Qingdao district hydrogen 实施方案 with a task table, other_dev7: a Kunming culture-and-tourism
-# 三年行动方案) are what the rules were tuned on; test (frozen), paraphrases and the other
+# 三年行动方案, other_dev8: a Xiamen cross-border e-commerce 三年行动方案) are what the rules were tuned on; test (frozen), paraphrases and the other
 # city's plan (Hefei) are not, and CI gates on them.
 eval: install
 	$(PY) -m index info >/dev/null 2>&1 || $(PY) -m index build
 	$(PY) -m index build --index-dir var/index-other --source eval/other_city/plan
-	for split in dev dev2 dev3 dev4 dev5 dev6 dev7 dev8 test paraphrases; do \
+	for split in dev dev2 dev3 dev4 dev5 dev6 dev7 dev8 dev9 test paraphrases; do \
 	  $(PY) -m eval run --questions eval/gold/$$split.jsonl --out var/eval/$$split.jsonl && \
 	  $(PY) -m eval score --questions eval/gold/$$split.jsonl --answers var/eval/$$split.jsonl --json var/eval/$$split.report.json; done
 	$(PY) -m eval run --questions eval/other_city/questions.jsonl --out var/eval/other_city.jsonl --index-dir var/index-other
 	$(PY) -m eval score --questions eval/other_city/questions.jsonl --answers var/eval/other_city.jsonl --json var/eval/other_city.report.json
-	for plan in other_dev other_dev2 other_dev3 other_dev4 other_dev5 other_dev6 other_dev7; do \
+	for plan in other_dev other_dev2 other_dev3 other_dev4 other_dev5 other_dev6 other_dev7 other_dev8; do \
 	  $(PY) -m index build --index-dir var/index-$$plan --source eval/$$plan/plan && \
 	  $(PY) -m eval run --questions eval/$$plan/questions.jsonl --out var/eval/$$plan.jsonl --index-dir var/index-$$plan && \
 	  $(PY) -m eval score --questions eval/$$plan/questions.jsonl --answers var/eval/$$plan.jsonl --json var/eval/$$plan.report.json; done

@@ -20,6 +20,7 @@ DESCRIBED_BONUS = 0.5  # for a fact that states the figure the question describe
 BOUND_WINDOW = 6       # characters before a claimed figure in which 最多/至少 still qualify it
 WINDOW = 12            # characters around an asserted figure that may name its indicator
 THRESHOLD_BONUS = 0.5   # the claim and the indicator define it by the same number (超100亿元的企业)
+YEAR_BONUS = 0.01  # the value of the year a claim names, among one indicator's yearly values
 CONTINUITY_BONUS = 0.15  # an indicator in the clause the message is on, over one named as well elsewhere
 LOOSE_INDICATOR = 0.3  # a loosely named indicator binds only as the one figure of its unit in the best clauses
 TYPO_WEIGHT = 0.8     # an indicator named abbreviated or with a character mistyped still binds
@@ -40,8 +41,6 @@ class Match:
     fact: Fact
     clause: Clause
     score: float
-
-YEAR_BONUS = 0.01  # the value of the year a claim names, among one indicator's yearly values
 
 def bigrams(text: str) -> set[str]:
     """Character bigrams of the letters, digits and CJK characters of ``text``."""

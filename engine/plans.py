@@ -138,14 +138,14 @@ class PlanNames:
             if at >= 0:
                 rest = re.sub(r"^(年)?(的)?(那个|这个|那份|这份)?(行动)?(计划|方案|那轮|那版|这轮)?", "", out[at + len(span):])
                 inside = re.match(r"(中|里面|里)?[的，,]?", rest)
-                if not _begins_word(rest, inside.group(1)):  # "21版中提到" is "in 21版"; 中医药 is a word
+                if not _begins_word(rest, inside.group(1)):  # "X版中提到" is "in X版"; 中试 is a word
                     rest = rest[inside.end():]
                 out = out[:at] + rest
         return out.strip(" ，,")
 
 
 def _begins_word(text: str, head: str | None) -> bool:
-    """Whether ``head`` (中, 里) begins a longer word of ``text`` (中医药, 中试), by jieba."""
+    """Whether ``head`` (中, 里) begins a longer word of ``text`` (中试, 中小企业), by jieba."""
     if not head:
         return False
     from index.lexical import tokenize
