@@ -343,6 +343,8 @@ def premise_verdict(engine, q: Question, hits, docs: list[Document], filters: Fi
             else:
                 draft.verdicts.append("unstated")
             continue
+        if match.clause.table:  # the goals' own words ("突破800亿元") over a table cell ("800以上")
+            match = figures.prose_of(match, pool)
         fact, clause = match.fact, match.clause
         key = "premise_right" if figures.holds(claim, fact) else "premise_wrong"
         draft.verdicts.append("right" if key == "premise_right" else "wrong")

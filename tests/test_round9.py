@@ -99,3 +99,9 @@ def test_a_claim_is_judged_by_the_target_year_not_an_interim_one(engine_for, que
     answer = engine_for(REPO / "eval" / "other_dev8" / "plan").ask(question)
     first = answer.text.splitlines()[0]
     assert first.startswith("不对") and "800" in first and "570" not in first and "680" not in first, answer.text
+
+
+def test_a_claim_judged_by_a_table_cell_is_corrected_in_the_goals_own_words(engine_for):
+    answer = engine_for(REPO / "eval" / "other_dev8" / "plan").ask("跨境电商进出口额要破1000亿对吧")
+    assert answer.text.startswith("不对") and "突破800亿元" in answer.text.splitlines()[0], answer.text
+    assert "一、（二）" in cited(answer)
