@@ -16,10 +16,11 @@ from ingest.text import cn_int, fold
 
 from .knowledge import knowledge
 
-PERIOD_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[-—–~～至到]\s*((?:19|20)?\d{2})(?!\d)")
+RANGE_JOIN = "[-—–~～至到]"  # between the two ends of a period or a range
+PERIOD_RE = re.compile(rf"(?<!\d)((?:19|20)\d{{2}})\s*{RANGE_JOIN}\s*((?:19|20)?\d{{2}})(?!\d)")
 # "21-23那轮", "24到26年": a two-digit period names a plan when a plan word follows it, or
 # when it stands in a list of such periods ("18-20和21-23这两轮", "计划（18-20、21-23）").
-SHORT_PERIOD_RE = re.compile(r"(?<![\d.])([1-4]\d)\s*[-—–~～至到]\s*([1-4]\d)(?![\d.])")
+SHORT_PERIOD_RE = re.compile(rf"(?<![\d.])([1-4]\d)\s*{RANGE_JOIN}\s*([1-4]\d)(?![\d.])")
 PLAN_AFTER_RE = re.compile(r"\s*(?:年|那|版|轮|计划|期|的|这)")
 PLAN_BEFORE_RE = re.compile(r"(?:计划|方案|规划|版本|轮次?)[(（:：\s]*$")
 LIST_GAP_RE = re.compile(r"\s*(?:[和与及跟、,，/]|以及)\s*")
@@ -29,7 +30,6 @@ DATE_YM_RE = re.compile(r"(?<!\d)((?:19|20)?\d{2})\s*年\s*(\d{1,2})\s*月(?:\s*
 NAMED_CLAUSE_RE = re.compile(r"第\s*[\d一二三四五六七八九十]+\s*[条项]|[一二三四五六七八九十]+、\s*[(（][一二三四五六七八九十]+[)）]")
 CN_NUMBER_RE = re.compile(r"[零一二两三四五六七八九十百千]+")
 MAGNITUDE_CHARS = "十百千万亿"
-RANGE_JOIN = "[-—–~～至到]"
 # "三成": tenths, where 成 ends the word (not 三成本, 一成不变)
 TENTHS_RE = re.compile(r"(?<![\d十百千])([一二两三四五六七八九])成(?=$|[^\u4e00-\u9fff]|左右|以上|以下|的|补|给)")
 YEAR_RE = re.compile(r"(?<![\d.])(20\d{2}|19\d{2})(?![\d.]|\s*(?:亿|万|千|百|元|%|个|家|项|人|亩|平方))")  # not 2000亿

@@ -86,8 +86,8 @@ def misquoted(engine, q, clauses: list[Clause]) -> tuple[str, str, Clause, str] 
     """(verdict, said, clause, sentence) for a claim that quotes a plan's sentence nearly word
     for word ("…形成“小而美”“专而精”“快而新”", "…十万人群队列"): aligned character by
     character with the closest sentence of ``clauses``, a piece swapped inside the shared
-    wording is a misquote (不对, with the plan's words); the wording shared without a swap, as
-    written, is a right quote only when it is long. Nothing when no sentence is quoted."""
+    wording is a misquote (不对, with the plan's words). Nothing when no sentence is quoted or
+    none of its wording is swapped (a quote without a swap gets no verdict from here)."""
     claim = fold(engine.plans.strip(q.text))  # as typed: the answer quotes it
     best = None
     for clause in clauses:

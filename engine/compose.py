@@ -14,7 +14,7 @@ from ingest.types import Clause, Document, Fact
 from ingest.facts import BASELINE_COLUMNS, posseg
 
 from . import claims, figures
-from .analysis import FIGURE_UNITS, Question, evidence_pattern
+from .analysis import FIGURE_UNITS, MAGNITUDE_CHARS, Question, evidence_pattern
 from .decompose import asks
 from .evidence import content_tokens, has_figure, overlap, sentences, trim
 from .knowledge import knowledge
@@ -39,7 +39,6 @@ NUMERAL = r"(?:\d|[一二两三四五六七八九十百千双])"
 WHO_RE = re.compile(r"谁|哪个|哪家|哪一?位|\bwho\b|\bwhich\b")  # a part asking who, not claiming
 NOT_A_RANK = r"(?<!排)(?<!列)(?<!居)(?<!排在)(?<!列在)"  # "排第一个的任务" ranks an agency in a list, names no task
 GENERIC_MEASURE = "个"  # counts anything: an answer may count in another measure, or the noun directly
-MAGNITUDE_CHARS = "十百千万亿"
 PATH_LEVEL_RE = re.compile(r"[^、）.．]+[、）.．]")  # the levels of a clause path: 二、 （二） 5.
 QUANTITY_RANK = 0.6  # evidence stating the asked amount may rank this far below the best
 POSTFIX_BOUNDS = ("以上", "以下", "以内", "左右")  # written after the figure: 10个以上

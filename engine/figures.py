@@ -42,6 +42,7 @@ class Match:
     clause: Clause
     score: float
 
+
 def bigrams(text: str) -> set[str]:
     """Character bigrams of the letters, digits and CJK characters of ``text``."""
     t = re.sub(r"[^\w\u4e00-\u9fff]|\d", "", fold(text).lower())

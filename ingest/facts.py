@@ -48,12 +48,17 @@ def unit_alternation() -> str:
     return _alternation(_lexicon()["units"])
 
 
+def _leading_qualifiers() -> str:
+    """The qualifiers written before a figure (超, 不少于, …) as one alternation."""
+    return _alternation(q for q in _lexicon()["qualifiers"] if q not in TRAILING_QUALIFIERS)
+
+
 @functools.lru_cache(maxsize=1)
 def _vocabulary() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     """(figure, stop before a figure, stop after it) patterns from the lexicon."""
     lexicon = _lexicon()
     units = unit_alternation()
-    before = _alternation(q for q in lexicon["qualifiers"] if q not in TRAILING_QUALIFIERS)
+    before = _leading_qualifiers()
     after = _alternation(TRAILING_QUALIFIERS)
     figure = re.compile(rf"(?P<before>(?:{before})\s*)?(?P<low>\d+(?:\.\d+)?)(?:\s*[-—–~～至到]\s*(?P<high>\d+(?:\.\d+)?))?"
                         rf"\s*(?P<unit>{units})(?P<after>{after})?")
@@ -65,8 +70,14 @@ def _vocabulary() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
 @functools.lru_cache(maxsize=1)
 def _granted() -> re.Pattern:
     """A bound before the verb that grants the amount: "单个项目最高给予" → 最高."""
-    leading = _alternation(q for q in _lexicon()["qualifiers"] if q not in TRAILING_QUALIFIERS)
-    return re.compile(rf"({leading})\s*(?:{GRANT_VERBS})\s*$")
+    return re.compile(rf"({_leading_qualifiers()})\s*(?:{GRANT_VERBS})\s*$")
+
+
+@functools.lru_cache(maxsize=1)
+def _cell_value() -> re.Pattern:
+    """A table cell that states a value: a number or range, with a bound before or after it (800以上)."""
+    return re.compile(rf"(?P<before>{_leading_qualifiers()})?\s*(?P<value>[\d.]+(?:[-—–][\d.]+)?)\s*"
+                      rf"(?P<after>{_alternation(TRAILING_QUALIFIERS)})?")
 
 
 @functools.lru_cache(maxsize=1)
@@ -292,10 +303,8 @@ def _row_facts(table: dict, heading: str, default_year: int | None) -> list[Fact
         bracket.group(1) if bracket else "")
     indicator = label[: bracket.start()].strip() if bracket else label
     facts = []
-    leading = _alternation(q for q in _lexicon()["qualifiers"] if q not in TRAILING_QUALIFIERS)
-    cell_re = re.compile(rf"(?P<before>{leading})?\s*(?P<value>[\d.]+(?:[-—–][\d.]+)?)\s*(?P<after>{_alternation(TRAILING_QUALIFIERS)})?")
     for column, raw in cells.items():
-        cell = cell_re.fullmatch(fold(raw or "").strip())  # "800以上", "≥5": a bound in the cell
+        cell = _cell_value().fullmatch(fold(raw or "").strip())  # "800以上", "≥5": a bound in the cell
         if not (ROW_VALUE_COLUMNS.search(fold(column)) and not BASELINE_COLUMNS.search(fold(column)) and cell):
             continue
         raw = fold(raw).strip()
