@@ -184,7 +184,8 @@ def borrow_predicate(item: str, previous: str) -> str:
     if not m:
         return subject
     # the count is asked again, not its measure word: "那收入增速呢" after "…企业要多少家"
-    return subject + re.sub(r"(多少|几)\s*(?:个|家|项|条|所|批|种|类|座|人|名|位)(?=[？?]?$)", "多少", previous[m.start():])
+    measures = knowledge().pattern("count_measures").pattern
+    return subject + re.sub(rf"(多少|几)\s*(?:{measures})(?=[？?]?$)", "多少", previous[m.start():])
 
 
 def _names_scope(item: str) -> bool:
