@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import re
 
 from index.types import Filters
@@ -311,12 +312,15 @@ def premise_verdict(engine, q: Question, hits, docs: list[Document], filters: Fi
     stated = figures.asserted(q.folded) if lang == "zh" else [
         (Fact("", "", n, float(n), float(n), u, None, n), [q.folded, *engine.phrases(q)]) for n, u in q.figures]
     for claim, phrases in stated:
+        named = _claim_words(engine, _clip(claim.indicator))[1:] if claim.indicator else []  # "…说X要到": X, cleaned
         phrases = [w for p in phrases for w in _claim_words(engine, p)]
         nearest = match = figures.best(pool, phrases, claim.unit, q.follows, claim.year)
         if (not match or match.score < figures.SAME_INDICATOR) and loose:
             match = figures.only_of_unit([h.clause for h in hits[:2]], phrases, claim)
         elif match and match.score < figures.SAME_INDICATOR:
             match = None
+        if match and figures.other_measure(match.fact, phrases):
+            match = nearest = None  # "出口量50万辆" judged by 产量: a verdict on another measure
         head = _english_head(q.text, claim.value) if lang == "en" else None
         if match and head and not claims.abbreviates(head, fold(match.fact.text)):
             match = None  # "a 100亿元 dedicated robotics fund": a figure of no fund is no verdict on it
@@ -334,7 +338,8 @@ def premise_verdict(engine, q: Question, hits, docs: list[Document], filters: Fi
                                     [(clause, fact.text)]))
             continue
         if not match:
-            name = max((p for p in phrases[1:] if p), key=len, default=claim.indicator) if lang == "zh" else q.text
+            name = next((p for p in named if len(re.findall(r"[\u4e00-\u9fff]", p)) >= 2), None) or max(
+                (p for p in phrases[1:] if p), key=len, default=claim.indicator) if lang == "zh" else q.text
             draft.sentences.append((knowledge().say("premise_unstated", lang, indicator=_clip(name), asserted=said), []))
             if not loose and nearest and nearest.score >= figures.LOOSE_INDICATOR:  # named nearly: judge nothing
                 draft.verdicts.append("unsure")
@@ -418,7 +423,12 @@ def _claim_words(engine, phrase: str) -> list[str]:
 
 
 def _clip(phrase: str) -> str:
-    """An indicator as the question named it, without the plan's name and asking words."""
+    """An indicator as the question named it, without the plan's name and asking words: what
+    follows the last asking or attributing word that leaves a name ("是不是规定了…出口量")."""
+    k = knowledge()
+    cuts = [m.end() for m in itertools.chain(k.pattern("ask_words").finditer(phrase), k.pattern("attribution").finditer(phrase))
+            if len(re.findall(r"[\u4e00-\u9fff]", phrase[m.end():])) >= 2]
+    phrase = re.sub(r"^[了里中]+", "", phrase[max(cuts, default=0):])
     return re.sub(r"^(说|要|是|有|的|计划|方案)+|(对吗|吗|吧|呢|是不是|对不对)$", "", phrase.strip()) or phrase
 
 

@@ -186,6 +186,25 @@ def asked(clauses: list[Clause], question: str, phrases: list[str], year: int | 
     return prose_of(found, clauses) if found and found.clause.table else found
 
 
+def other_measure(fact: Fact, phrases: list[str]) -> bool:
+    """Whether the claim names another measure of the same sort as the fact's indicator: the
+    last two characters of each end alike and differ (出口量 against 产量, 覆盖率 against
+    配套率), neither side's ending is found, in order, in the other's words. A claim that
+    names the indicator short (上市 for 上市挂牌企业) or by another sort of word (规模 for 产值)
+    is not judged here."""
+    tail = _tail(fact.indicator)
+    own = [t for t in map(_tail, phrases) if len(t) == 2]
+    if len(tail) < 2 or any(_in_order(tail, fold(p)) == 1.0 for p in phrases):
+        return False
+    named = fold(fact.indicator) + fold(fact.text)
+    return any(t[-1] == tail[-1] and t != tail for t in own) and not any(_in_order(t, named) == 1.0 for t in own)
+
+
+def _tail(text: str) -> str:
+    """The last two CJK characters of ``text``: the ending of the noun an indicator measures."""
+    return "".join(re.findall(r"[\u4e00-\u9fff]", fold(text))[-2:])
+
+
 def _threshold_numbers(text: str) -> set[str]:
     """Numbers that define an indicator ("营业收入超100亿元的企业"), not years."""
     return {n for n in re.findall(r"\d+(?:\.\d+)?", text) if not re.fullmatch(r"(19|20)\d{2}", n)}

@@ -1,0 +1,42 @@
+"""Round 10: mechanisms found by two new blind sets (dev10, and a low-altitude-economy
+行动方案 of another city, eval/other_dev9) and by the round's known wrong answers: a claim about
+another measure of the same sort (出口量 for a plan's 产量) is not corrected with that value."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine import figures
+from eval.scoring import verdict_of
+from ingest.types import Fact
+
+REPO = Path(__file__).resolve().parent.parent
+OTHER_CITY = REPO / "eval" / "other_city" / "plan"
+
+
+def fact(indicator: str, text: str = "") -> Fact:
+    return Fact(indicator, "", "1", 1.0, 1.0, "个", None, text or indicator)
+
+
+@pytest.mark.parametrize("indicator, phrases, other", [
+    ("全市新能源汽车产量", ["新能源汽车出口量"], True),   # same sort (…量), another measure
+    ("整车本地配套率", ["零部件覆盖率"], True),
+    ("上市挂牌企业", ["上市"], False),                   # named short: not judged here
+    ("产业产值", ["产业规模"], False),                   # another sort of word: not judged here
+    ("医药健康产业营业收入", ["营收"], False),            # an abbreviation holds the ending in order
+    ("全市新能源汽车产量", ["全市新能源汽车产量"], False),
+])
+def test_another_measure_of_the_same_sort_is_told_apart(indicator, phrases, other):
+    assert figures.other_measure(fact(indicator), phrases) is other
+
+
+def test_a_claim_on_a_measure_the_plan_does_not_state_is_not_corrected_with_its_neighbour(engine, engine_for):
+    answer = engine.ask("副中心计划说到2025年医药健康产业增加值要达到200亿，对吗？")
+    assert verdict_of(answer.text) == "unstated" and "180" not in answer.text, answer.text
+    assert "增加值" in answer.text.splitlines()[0], "the verdict names the indicator as asked"
+    answer = engine.ask("副中心计划说到2025年医药健康产业总产值要达到200亿，对吗？")
+    assert verdict_of(answer.text) == "wrong" and "180" in answer.text, answer.text
+    answer = engine_for(OTHER_CITY).ask("方案里是不是规定了到2026年新能源汽车出口量要达到50万辆？")
+    assert verdict_of(answer.text) == "unstated" and "200" not in answer.text, answer.text
+    assert "“新能源汽车出口量”" in answer.text, "named without the asking words before it"
