@@ -7,7 +7,7 @@
 - refusal precision and recall (positives: must_refuse)
 - retrieval recall@k: share of answerable questions whose facts all appear in the contexts
 - hallucinated figures: share of answers containing a number found in none of the cited
-  clauses (nor in the question); the target is 0
+  clauses (nor in the question, typed in digits or in words); the target is 0
 - strict: the share of questions right on everything at once: the facts, a citation of a
   gold clause and document, the refusal decision, and (for a question that asserts a figure or
   an agency) the verdict the answer opens with (对/不对/计划未写明; Yes/No/The plans do not state)
@@ -44,8 +44,30 @@ def verdict_of(answer: str) -> str | None:
     return None
 
 
+SPOKEN_RE = re.compile(r"[零一二两三四五六七八九十百千]+")  # a figure typed in words: 三百, 一百五十, 十
+SPOKEN_DIGITS = dict(zip("零一二两三四五六七八九", (0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9)))
+SPOKEN_PLACES = {"十": 10, "百": 100, "千": 1000}
+
+
 def _numbers(text: str) -> set[str]:
     return set(NUMBER_RE.findall(match_key(CITE_RE.sub("", text)).replace(",", "")))
+
+
+def _spoken(text: str) -> set[str]:
+    """The figures a question types in words, as digits (三百 → 300, 三成 → 30): an answer that
+    restates them states nothing new. Magnitudes (万, 亿) stay units, as answers write them."""
+    found = set()
+    for m in SPOKEN_RE.finditer(text):
+        total, digit = 0, None
+        for ch in m.group():
+            if ch in SPOKEN_PLACES:
+                total += (1 if digit is None else digit) * SPOKEN_PLACES[ch]
+                digit = None
+            else:
+                digit = SPOKEN_DIGITS[ch] if digit is None else digit * 10 + SPOKEN_DIGITS[ch]
+        total += digit or 0
+        found |= {str(total), str(total * 10)} if text[m.end():m.end() + 1] == "成" else {str(total)}
+    return found
 
 
 def _cited(citation: dict, gold: dict) -> bool:
@@ -67,7 +89,8 @@ def judge(question: dict, answer: dict) -> dict:
     by_clause = {(c.get("title"), c.get("clause")): c.get("text", "") for c in answer.get("contexts", [])}
     cited_texts += [by_clause.get((c.get("title"), c.get("clause")), "") for c in citations]
     answer_numbers = _numbers(REFERENCE_RE.sub("", answer.get("answer", "")))
-    allowed = set().union(*map(_numbers, cited_texts)) | _numbers(question.get("question", ""))  # one text at a time:
+    asked = question.get("question", "")
+    allowed = set().union(*map(_numbers, cited_texts)) | _numbers(asked) | _spoken(asked)  # one text at a time:
     # joined texts lose their line breaks to match_key, which glues "…目标：50" and "1.…" into 501
     facts_ok = not refused and all(f in text for f in facts)
     doc_ok = not gold_docs or any(match_key(c.get("title", "")) in gold_docs for c in citations)

@@ -40,3 +40,14 @@ def test_a_claim_on_a_measure_the_plan_does_not_state_is_not_corrected_with_its_
     answer = engine_for(OTHER_CITY).ask("方案里是不是规定了到2026年新能源汽车出口量要达到50万辆？")
     assert verdict_of(answer.text) == "unstated" and "200" not in answer.text, answer.text
     assert "“新能源汽车出口量”" in answer.text, "named without the asking words before it"
+
+
+def test_an_answer_restating_a_figure_typed_in_words_states_nothing_new():
+    from eval.scoring import judge
+
+    question = {"question": "昌平那个国高新企业目标是超三百家吧", "answer_facts": ["超350家"], "must_refuse": False}
+    cited = [{"title": "t", "clause": "一、", "quote": "累计培育国高新企业超350家"}]
+    restated = judge(question, {"answer": "不对：计划写的是超350家，不是超300家。[1]", "citations": cited})
+    assert not restated["hallucinated"]
+    invented = judge(question, {"answer": "不对：计划写的是超350家，不是超400家。[1]", "citations": cited})
+    assert invented["hallucinated"]
