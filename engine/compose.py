@@ -486,15 +486,16 @@ def _rank_sentences(engine, q: Question, hits: list, want_number: bool):
     phrases = engine.phrases(q)
     ranked = []
     goals = want_number and knowledge().has("target_words", q.low)
+    rarity = engine.index.bm25.rarity
     for hit in hits:
         best_rank = min(hit.dense_rank or 99, hit.lexical_rank or 99, len(hits))
         in_goals = goals and (hit.clause.table is not None or any(
             knowledge().has("goal_headings", h) for h in hit.clause.heading_path))
-        subject = HEADING_WEIGHT * overlap(tokens, hit.clause.heading) if hit.clause.heading else 0.0
+        subject = HEADING_WEIGHT * overlap(tokens, hit.clause.heading, rarity) if hit.clause.heading else 0.0
         if hit.clause.kind == "notice" and q.kind != "time":  # who sends it to whom: no answer but to when/who issued
             subject -= NOTICE_PENALTY
         for sentence in sentences(hit.clause):
-            score = overlap(tokens, sentence) + subject + (2.0 if want_number and has_figure(sentence) else 0.0)
+            score = overlap(tokens, sentence, rarity) + subject + (2.0 if want_number and has_figure(sentence) else 0.0)
             score += sum(min(len(p), 4) for p in phrases if p in fold(sentence))
             score += GOAL_BONUS if in_goals and has_figure(sentence) else 0.0
             on = hit.clause.base_id in q.follows and score > 0  # the clause the message is on

@@ -52,11 +52,12 @@ def content_tokens(text: str, stop: frozenset[str] = FUNCTION_WORDS) -> set[str]
     return {t for t in tokenize(text) if t not in stop and len(t) > 1 or t.isdigit()}
 
 
-def overlap(question_tokens: set[str], text: str) -> float:
-    """How much of the question a text covers, longer shared words weighing more; a shared
-    year counts little (it names a plan or a deadline, rarely the thing asked)."""
+def overlap(question_tokens: set[str], text: str, rarity=None) -> float:
+    """How much of the question a text covers, longer shared words weighing more, and rarer
+    ones (``rarity``: the index's weight of a token) too; a shared year counts little (it
+    names a plan or a deadline, rarely the thing asked)."""
     shared = question_tokens & content_tokens(text)
-    return sum(1 if YEAR_RE.fullmatch(t) else min(len(t), 4) for t in shared)
+    return sum((1 if YEAR_RE.fullmatch(t) else min(len(t), 4)) * (0.5 + 0.5 * rarity(t) if rarity else 1.0) for t in shared)
 
 
 def best_sentence(question_tokens: set[str], clause: Clause, want_number: bool) -> tuple[str, float]:

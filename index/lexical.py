@@ -85,6 +85,16 @@ class BM25Index:
         arrays = [np.load(folder / f"{name}.csc.index.npy", allow_pickle=False) for name in ("data", "indices", "indptr")]
         return cls(vocab, *arrays, params["num_docs"], params.get("dtype", "float32"), params.get("int_dtype", "int32"))
 
+    def rarity(self, token: str) -> float:
+        """How rare a token is in the indexed records, 1.0 for one found in at most one record
+        down towards 0 for one in all of them: log(1 + N/df) / log(1 + N). "问题" or "发展",
+        in many clauses, say little about which clause a question is about."""
+        i = self.vocab.get(token)
+        df = 0 if i is None else int(self.indptr[i + 1] - self.indptr[i])
+        if df <= 1 or self.num_docs <= 1:
+            return 1.0
+        return float(np.log1p(self.num_docs / df) / np.log1p(self.num_docs))
+
     def scores(self, query: str) -> tuple[np.ndarray, float]:
         """BM25 score of every record, and the share of query tokens the index knows.
 

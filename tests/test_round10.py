@@ -51,3 +51,13 @@ def test_an_answer_restating_a_figure_typed_in_words_states_nothing_new():
     assert not restated["hallucinated"]
     invented = judge(question, {"answer": "不对：计划写的是超350家，不是超400家。[1]", "citations": cited})
     assert invented["hallucinated"]
+
+
+def test_a_word_found_in_many_clauses_weighs_less_than_a_rare_one(plan_index):
+    from engine.evidence import overlap
+
+    rarity = plan_index.bm25.rarity
+    assert rarity("发展") < rarity("问题") < rarity("入学") <= 1.0
+    asked = {"问题", "入学"}  # one generic word and one rare word, shared one each
+    assert overlap(asked, "坚持问题导向") == overlap(asked, "保障其子女入学"), "unweighted: a tie"
+    assert overlap(asked, "坚持问题导向", rarity) < overlap(asked, "保障其子女入学", rarity)
