@@ -95,7 +95,7 @@ def _segments(text: str) -> list[str]:
         for clause in clauses:
             done = current.rstrip("，,；;、")
             if current and (asks(done) or _states(done)) and (asks(clause) or _states(clause)) \
-                    and len(clause) >= ITEM_MIN + 2:
+                    and len(clause.rstrip("？?。 ")) >= ITEM_MIN + 1:
                 split.append(done)
                 current = ""
             current += clause

@@ -61,3 +61,30 @@ def test_a_word_found_in_many_clauses_weighs_less_than_a_rare_one(plan_index):
     asked = {"问题", "入学"}  # one generic word and one rare word, shared one each
     assert overlap(asked, "坚持问题导向") == overlap(asked, "保障其子女入学"), "unweighted: a tie"
     assert overlap(asked, "坚持问题导向", rarity) < overlap(asked, "保障其子女入学", rarity)
+
+
+@pytest.mark.parametrize("message, expected", [
+    # the A-not-A form asks, as a question word does
+    ("21版引导市属医院往研究型医院走那条 要建几家？财政局在不在责任单位里", 2),
+    ("副中心那份新增多少家企业？经信局算不算牵头的", 2),
+    # a question of three characters after a comma is a part of its own
+    ("21版疫苗那条除了mRNA还推哪些技术创新 谁打头", 2),
+    ("昌平那份上市挂牌企业要多少家，谁牵头", 2),
+])
+def test_parts_asked_in_the_a_not_a_form_or_in_three_characters(message, expected):
+    from engine.decompose import parts
+
+    assert len(parts(message)) == expected, parts(message)
+
+
+def test_only_a_repeated_verb_around_not_asks():
+    from engine.decompose import asks
+
+    assert asks("药监局在不在里面") and asks("有没有补贴")
+    assert not asks("政策一定不会变") and not asks("标准不低于国家")
+
+
+def test_a_part_asked_in_the_a_not_a_form_is_answered(engine):
+    answer = engine.ask("21版引导市属医院往研究型医院走那条 要建几家？财政局在不在责任单位里")
+    assert "1-2家" in answer.text and answer.text.count("【") == 2, answer.text
+    assert "对：财政局" in answer.text and "市财政局" in answer.text, answer.text
