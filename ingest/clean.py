@@ -30,6 +30,7 @@ WRAP_MIN_LINES = 10     # hard-wrapped lines a PDF extraction shows at least
 WRAP_SHARE = 0.3        # … and the share of all text lines they make up (tables and headings are short)
 OPEN_END_SHARE = 0.6    # most wrapped lines stop in mid-sentence
 RUNNING_HEAD_MAX = 30   # characters of a running header or footer
+BROKEN_MIN = 20         # characters of running text whose line may stop in mid-sentence
 UNCLOSED_MAX = 2000     # a paragraph this long with a stray bracket is not waiting for its close
 CELL_MAX = 40           # characters of a table cell flattened to its own line
 DEBRIS_MAX_CHARS = 80
@@ -80,7 +81,7 @@ def clean(raw: str) -> Cleaned:
             continue
         kept.append(stripped)
     unwrapped = _looks_hard_wrapped(kept)
-    paragraphs = _unwrap(kept) if unwrapped else [line for line in kept if line]
+    paragraphs = _unwrap(kept) if unwrapped else _rejoin_broken(kept)
     paragraphs = [piece for p in paragraphs for piece in split_inline(_tidy_spaces(p))]
     return Cleaned([p for p in paragraphs if p.strip()], dropped, truncated, unwrapped)
 
@@ -271,6 +272,40 @@ def _unwrap(lines: list[str]) -> list[str]:
             first_line = True
         previous = line
     return paragraphs
+
+
+def _rejoin_broken(lines: list[str]) -> list[str]:
+    """Paragraphs of born-digital text, with a stray line break inside a sentence mended
+    ("…单个海外仓最高不" + "超过200万元；"): a line of running text (long, holding a comma)
+    that stops in mid-sentence is continued by the next line unless that one starts a section,
+    a responsibility note or a table row; across blank lines (a dropped page number) only after
+    a comma, which never ends a paragraph."""
+    paragraphs: list[str] = []
+    blank = False
+    for line in lines:
+        if not line:
+            blank = True
+            continue
+        if paragraphs and _broken_off(paragraphs[-1], blank) and not _starts_block(line):
+            paragraphs[-1] += line
+        else:
+            paragraphs.append(line)
+        blank = False
+    return paragraphs
+
+
+def _broken_off(paragraph: str, blank: bool) -> bool:
+    """Whether a paragraph of running text stops in mid-sentence (after a comma, before a blank)."""
+    last = fold(paragraph.rstrip()[-1:])
+    if "\t" in paragraph or "|" in paragraph or len(paragraph) < BROKEN_MIN or not re.search(r"[，、,]", paragraph):
+        return False
+    return last in "，、," if blank else bool(re.fullmatch(rf"[{CJK}，、,]", last))
+
+
+def _starts_block(line: str) -> bool:
+    """A line that opens something of its own: a section or item, a responsibility note, a table row."""
+    folded = fold(line)
+    return "\t" in line or "|" in line or bool(SECTION_START_RE.match(folded) or RESPONSIBILITY_START_RE.match(folded))
 
 
 def _unclosed(paragraph: str) -> bool:
