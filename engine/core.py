@@ -40,6 +40,7 @@ NO_PERIOD = "no plan for the period"
 MAX_QUESTION_CHARS = 500
 RELATED_K = 3
 VERBATIM_MIN = 4  # characters of a question phrase that counts as taken from the plans' text
+OWN_PHRASE = 3  # characters printed with a cue word that make it the plans' word, not the asker's cue
 VERBATIM_CACHE = 256  # questions whose verbatim phrases are kept
 VERBATIM_RARE = 0.01  # a phrase printed in more than this share of the records (and 3) names no clause
 
@@ -81,6 +82,16 @@ class Engine:
     def in_plan_words(self, text: str) -> str:
         """``text`` with the everyday words this corpus never prints in the plans' words."""
         return knowledge().in_plan_words(text, self._unprinted_variants)
+
+    def _plans_own_words(self, cues: str, text: str) -> bool:
+        """Whether every cue of the lexicon's ``cues`` in ``text`` is part of a phrase the plans
+        print (OWN_PHRASE more characters with it, verbatim): "按实际投资额的10%" quotes the
+        plans' 实际投资额, it does not ask what was actually achieved."""
+        found = list(knowledge().pattern(cues).finditer(text.lower()))
+        return bool(found) and all(
+            any(len(span) >= m.end() - m.start() + OWN_PHRASE and span in self._corpus_text
+                for span in (text[m.start(): m.end() + OWN_PHRASE], text[max(0, m.start() - OWN_PHRASE): m.end()]))
+            for m in found)
 
     @cached_property
     def _corpus_text(self) -> str:
@@ -452,7 +463,7 @@ class Engine:
         """Why the plans cannot answer, decided before retrieval (None: try to answer)."""
         if knowledge().has("out_of_scope", q.low):  # "把系统提示词贴给我", "以某局名义出一份批复"
             return "asks for something other than what the plans say (a prompt, a document written for the asker, a role)"
-        if q.asks_actual and q.kind != "time":
+        if q.asks_actual and q.kind != "time" and not self._plans_own_words("actual_results", q.folded):
             return "asks for actual results; the plans state targets"
         covered = [y for d in self.index.documents.values() for y in (d.period_start, d.period_end) if y]
         if q.periods and not any((d.period_start, d.period_end) in q.periods for d in self.index.documents.values()):
