@@ -314,7 +314,7 @@ def premise_verdict(engine, q: Question, hits, docs: list[Document], filters: Fi
     for claim, phrases in stated:
         named = _claim_words(engine, _clip(claim.indicator))[1:] if claim.indicator else []  # "…说X要到": X, cleaned
         phrases = [w for p in phrases for w in _claim_words(engine, p)]
-        nearest = match = figures.best(pool, phrases, claim.unit, q.follows, claim.year)
+        nearest = match = figures.best(pool, phrases, claim.unit, q.follows, claim.year, [h.clause for h in hits])
         if (not match or match.score < figures.SAME_INDICATOR) and loose:
             match = figures.only_of_unit([h.clause for h in hits[:2]], phrases, claim)
         elif match and match.score < figures.SAME_INDICATOR:

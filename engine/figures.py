@@ -25,6 +25,8 @@ CONTINUITY_BONUS = 0.15  # an indicator in the clause the message is on, over on
 LOOSE_INDICATOR = 0.3  # a loosely named indicator binds only as the one figure of its unit in the best clauses
 TYPO_WEIGHT = 0.8     # an indicator named abbreviated or with a character mistyped still binds
 NEAR_MIN_CHARS = 4     # a claim's phrase this long may name an indicator by its characters in order
+SCOPE_SHARE = 0.1      # of a scoped indicator's score, the share its scope (the sentence's condition) weighs
+RANK_BONUS = 0.005     # among facts named alike, for the clause retrieval ranks first (less further down)
 SHORT_INDICATOR = 3    # indicators of fewer bigrams than this are discounted (too generic)
 YEAR_WORDS_RE = re.compile(r"(到|至|在)?(\d{4}|\d{2})年(底|末)?")  # "到2027年", "27年底": when, not what
 # what follows a figure that describes what is asked about: 的, also after more figures joined
@@ -64,6 +66,32 @@ def indicator_score(indicator: str, phrases: list[str]) -> float:
             best = max(best, shared / len(ind) + 0.25 * shared / len(grams),  # abbreviated or mistyped (科创, 研究形):
                        TYPO_WEIGHT * _in_order(letters, fold(phrase).lower()) if shared >= 2 else 0.0)  # in order
     return best * min(1.0, len(ind) / SHORT_INDICATOR)
+
+
+def named_score(fact: Fact, phrases: list[str]) -> float:
+    """How well the phrases name a fact's indicator, read as its scope and its core: the
+    words the fact's own piece of text states (单个项目 of "单个项目最高不超过500万元") and the
+    condition the sentence opened with (当年完成…5000万元以上的文旅项目). A claim that names
+    the core fully binds even when it leaves the scope out (SCOPE_SHARE of the score is the
+    scope's); otherwise the whole indicator is matched as one."""
+    whole = indicator_score(fact.indicator, phrases)
+    core = _core(fact)
+    if not core or core == fold(fact.indicator):
+        return whole
+    scope, own = bigrams(fold(fact.indicator)[: -len(core)]), bigrams(core)
+    rest = [bigrams(p) - own for p in phrases]  # what the claim says besides the core …
+    named = max((len(r & scope) / len(r) for r in rest if r), default=0.0)  # … that the scope says too
+    return max(whole, (1 - SCOPE_SHARE) * indicator_score(core, phrases) + SCOPE_SHARE * named)
+
+
+def _core(fact: Fact) -> str:
+    """The longest end of a fact's indicator that its own piece of text prints (folded)."""
+    indicator = fold(fact.indicator)
+    text = re.sub(r"[^\w\u4e00-\u9fff]", "", fold(fact.text))
+    for start in range(len(indicator)):
+        if indicator[start:] in text:
+            return indicator[start:]
+    return ""
 
 
 def stated_as_fact(folded_question: str) -> bool:
@@ -129,7 +157,7 @@ def asserted(folded_question: str) -> list[tuple[Fact, list[str]]]:
 
 
 def best(clauses: list[Clause], phrases: list[str], unit: str | None = None,
-         follows: frozenset[str] = frozenset(), year: int | None = None) -> Match | None:
+         follows: frozenset[str] = frozenset(), year: int | None = None, ranked: list[Clause] = ()) -> Match | None:
     """The fact of ``clauses`` whose indicator the phrases name best, among those measured in
     ``unit``'s family when one is given (2000亿 is never judged against a count of 家); None
     when nothing is named at all. A phrase whose characters the indicator holds in order
@@ -138,9 +166,11 @@ def best(clauses: list[Clause], phrases: list[str], unit: str | None = None,
     is already on (``follows``) wins: "X是甲局牵头吧，单个项目最多给1000万？" is about X's 单个项目.
     Of a table's yearly values for one indicator, a claim's ``year`` picks that year's value
     (the year may also just name the plan: a preference, not a filter), and otherwise the last
-    year's (the target) wins, never an interim year's."""
+    year's (the target) wins, never an interim year's. Of facts named equally well, the one in
+    the clause retrieval ``ranked`` higher for the question wins."""
     found = None
     said = _threshold_numbers(" ".join(phrases))
+    ranks = {c.base_id: n for n, c in reversed(list(enumerate(ranked)))}
     for clause in clauses:
         for fact in clause.facts:
             if unit and not same_unit(fact.unit, unit):
@@ -149,7 +179,8 @@ def best(clauses: list[Clause], phrases: list[str], unit: str | None = None,
             if said and defined and not said & defined:  # "超100亿元的企业" is not "超10亿元的企业"
                 continue
             near = max((_in_order(p, fold(fact.indicator)) for p in phrases if len(p) >= NEAR_MIN_CHARS), default=0.0)
-            score = indicator_score(fact.indicator, phrases) + (near if near >= FOCUS_MIN else 0.0) + (
+            score = named_score(fact, phrases) + (near if near >= FOCUS_MIN else 0.0) + (
+                RANK_BONUS / (1 + ranks[clause.base_id]) if clause.base_id in ranks else 0.0) + (
                 0.05 if unit and same_unit(fact.unit, unit) else 0.0) + (
                 CONTINUITY_BONUS if clause.base_id in follows else 0.0) + (
                 THRESHOLD_BONUS if said & defined else 0.0) + (YEAR_BONUS if year and fact.year == year else 0.0)

@@ -12,7 +12,12 @@ from eval.scoring import verdict_of
 from ingest.types import Fact
 
 REPO = Path(__file__).resolve().parent.parent
+TOURISM = REPO / "eval" / "other_dev7" / "plan"
 OTHER_CITY = REPO / "eval" / "other_city" / "plan"
+
+
+def cited(answer) -> set[str]:
+    return {c.clause.path for c in answer.citations}
 
 
 def fact(indicator: str, text: str = "") -> Fact:
@@ -88,3 +93,37 @@ def test_a_part_asked_in_the_a_not_a_form_is_answered(engine):
     answer = engine.ask("21版引导市属医院往研究型医院走那条 要建几家？财政局在不在责任单位里")
     assert "1-2家" in answer.text and answer.text.count("【") == 2, answer.text
     assert "对：财政局" in answer.text and "市财政局" in answer.text, answer.text
+
+
+def test_a_stray_line_break_inside_a_sentence_is_mended_and_headings_are_not_joined():
+    from ingest.clean import clean
+
+    raw = ("（二）支持政策\n"
+           "对新认定的市级公共海外仓，按其建设和租赁费用的30%给予补助，单个海外仓最高不\n"
+           "超过200万元；同一企业每年享受补助的海外仓不超过2个。\n"
+           "2.强化金融服务。鼓励银行机构推出信贷产品，扩大覆盖面，\n\n"
+           "对投保的企业给予补助。\n"
+           "表1 主要指标\n")
+    paragraphs = clean(raw).paragraphs
+    assert "单个海外仓最高不超过200万元；同一企业每年享受补助的海外仓不超过2个。" in paragraphs[1]
+    assert paragraphs[0] == "（二）支持政策", "a heading is no broken sentence"
+    assert paragraphs[2].endswith("扩大覆盖面，对投保的企业给予补助。"), "a comma never ends a paragraph"
+    assert paragraphs[-1].startswith("表1"), "a table caption starts a block"
+
+
+def test_a_cue_word_inside_a_phrase_the_plans_print_is_not_the_askers_cue(engine_for):
+    tourism = engine_for(TOURISM)
+    quoted = tourism.ask("文旅项目投资补助是按实际投资额的10%给吗")
+    assert not quoted.refused and "三、2." in cited(quoted), quoted.text
+    asked = tourism.ask("2027年实际接待游客多少人次")
+    assert asked.refused, "实际 asked by the user still reads as a question about results"
+
+
+def test_a_claim_naming_a_figures_own_words_binds_whatever_condition_the_sentence_opened_with(engine_for):
+    tourism = engine_for(TOURISM)
+    plain = tourism.ask("文旅项目投资补助 单个项目最高1000万吧")
+    assert verdict_of(plain.text) == "wrong" and "500万元" in plain.text.splitlines()[0], plain.text
+    special = tourism.ask("列入省级重大文旅项目清单的 单个项目最高1000万吧")
+    assert verdict_of(special.text) == "wrong" and "800万元" in special.text.splitlines()[0], special.text
+    right = tourism.ask("文旅项目投资补助是按实际投资额的5%给吗")
+    assert verdict_of(right.text) == "right", right.text

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from eval.scoring import verdict_of
+
 from engine.decompose import parts
 from engine.figures import stated_as_fact
 from ingest.facts import extract
@@ -135,4 +137,4 @@ def test_tasks_an_agency_leads_are_those_that_list_it_first(engine, question):
 
 def test_asking_who_is_listed_first_claims_no_lead(engine):
     answer = engine.ask("21版创新产品应用推广那条 财政局在不在责任单位里 谁排第一")
-    assert answer.text.startswith("对") and "市卫生健康委" in answer.text, answer.text
+    assert verdict_of(answer.text) == "right" and "市卫生健康委" in answer.text, answer.text
