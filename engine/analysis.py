@@ -72,7 +72,7 @@ class Question:
 def analyse(question: str) -> Question:
     """Read ``question``."""
     k = knowledge()
-    folded = _plan_units(arabic_figures(fold(question).strip()))
+    folded = as_plans_write(question)
     low = folded.lower()
     scores = readings(low)
     kind = max(scores, key=lambda name: scores[name]) if scores else "general"
@@ -144,6 +144,12 @@ def arabic_figures(folded: str) -> str:
     # the low end of a range whose high end now has digits: "五到10家" → "5到10家"
     folded = re.sub(rf"{CN_NUMBER_RE.pattern}(?=\s*{RANGE_JOIN}\s*\d)", digits, folded)
     return TENTHS_RE.sub(lambda m: f"{cn_int(m.group(1))}0%", folded)  # "三成" → 30%
+
+
+def as_plans_write(text: str) -> str:
+    """``text`` folded, with its figures written as the plans write them (两百万 → 200万,
+    一半 → 50%, 500万平米 → 500万平方米)."""
+    return _plan_units(arabic_figures(fold(text).strip()))
 
 
 def _plan_units(folded: str) -> str:

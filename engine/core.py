@@ -18,14 +18,14 @@ from functools import cached_property
 from index.lexical import STOPWORDS, tokenize
 from index.store import PlanIndex, fuse
 from index.types import Filters
-from ingest.facts import posseg
+from ingest.facts import figure_pattern, posseg
 from ingest.text import fold
 from ingest.types import Clause, Document
 from settings import REPO, Settings
 
 from . import claims, compose, dates, followup
 from .agencies import BODY_SUFFIX, AgencyDirectory
-from .analysis import PERIOD_RE, Question, analyse, arabic_figures
+from .analysis import PERIOD_RE, Question, analyse, arabic_figures, as_plans_write
 from .analysis import language as analyse_language
 from .bridge import chinese_terms
 from .decompose import asks, parts
@@ -247,6 +247,8 @@ class Engine:
         # the topic the conversation opened with ("X那条…") and the one just before
         topics = dict.fromkeys(followup.topic_of(followup.resolve(before[n], before[:n], self.plans), self.plans)
                                for n in sorted({0, len(before) - 1}))
+        if analyse(text).figures:  # "…按费用的三成补 / 单个仓最高两百万": the subject, not the other figure
+            topics = {re.sub(r"[的按]?$", "", figure_pattern().sub("", as_plans_write(t))): None for t in topics}
         return "，".join([*(t for t in topics if t), text])
 
     def _staying(self, text: str, words: set[str], previous: str, before: list[str]) -> str:

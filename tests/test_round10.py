@@ -13,6 +13,7 @@ from ingest.types import Fact
 
 REPO = Path(__file__).resolve().parent.parent
 TOURISM = REPO / "eval" / "other_dev7" / "plan"
+XIAMEN = REPO / "eval" / "other_dev8" / "plan"
 OTHER_CITY = REPO / "eval" / "other_city" / "plan"
 
 
@@ -127,3 +128,11 @@ def test_a_claim_naming_a_figures_own_words_binds_whatever_condition_the_sentenc
     assert verdict_of(special.text) == "wrong" and "800万元" in special.text.splitlines()[0], special.text
     right = tourism.ask("文旅项目投资补助是按实际投资额的5%给吗")
     assert verdict_of(right.text) == "right", right.text
+
+
+def test_each_claim_of_a_message_is_judged_once_under_its_own_part(engine_for):
+    answer = engine_for(XIAMEN).ask("市级公共海外仓补助是按建设租赁费用的30%补 单个仓最高200万 是这样吧")
+    parts = answer.text.split("【")[1:]
+    assert len(parts) == 2, "是这样吧 is the claims' tag, not a part"
+    assert parts[0].count("与所说一致") == 1 and "30%" in parts[0], parts[0]
+    assert parts[1].count("与所说一致") == 1 and "200万元" in parts[1] and "30%，与所说一致" not in parts[1], parts[1]
