@@ -249,7 +249,8 @@ def _fact_lead(engine, q: Question, hits, docs: list[Document]) -> list:
     lang = "en" if q.lang == "en" else "zh"
     in_scope = {d.doc_id for d in docs} or {h.clause.doc_id for h in hits[:1]}
     pool = engine.index.records(doc_ids=in_scope)
-    year = next((y for y in reversed(q.years) if not any(y in period for period in q.periods)), None)
+    plans = "".join(engine.plans.mentions(q.folded))  # "2021那版", "2018版": a year that names a plan
+    year = next((y for y in reversed(q.years) if not any(y in period for period in q.periods) and str(y) not in plans), None)
     short = SHORT_YEAR_RE.findall(q.folded)  # "27年目标多少家": a target year written short
     year = year or (2000 + int(short[-1]) if short else None)
     match = figures.asked(pool, fold(engine.plans.strip(q.folded)), [q.folded] + engine.phrases(q), year,

@@ -136,3 +136,9 @@ def test_each_claim_of_a_message_is_judged_once_under_its_own_part(engine_for):
     assert len(parts) == 2, "是这样吧 is the claims' tag, not a part"
     assert parts[0].count("与所说一致") == 1 and "30%" in parts[0], parts[0]
     assert parts[1].count("与所说一致") == 1 and "200万元" in parts[1] and "30%，与所说一致" not in parts[1], parts[1]
+
+
+@pytest.mark.parametrize("question", ["2021那版市级计划创新药目标是多少？", "2021年的计划创新药目标是多少"])
+def test_a_year_that_names_the_plan_is_no_target_year(engine, question):
+    answer = engine.ask(question)
+    assert "15个" in answer.text.splitlines()[0] and "二、（三）10." in cited(answer), answer.text
