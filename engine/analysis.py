@@ -30,6 +30,7 @@ DATE_YM_RE = re.compile(r"(?<!\d)((?:19|20)?\d{2})\s*年\s*(\d{1,2})\s*月(?:\s*
 NAMED_CLAUSE_RE = re.compile(r"第\s*[\d一二三四五六七八九十]+\s*[条项]|[一二三四五六七八九十]+、\s*[(（][一二三四五六七八九十]+[)）]")
 CN_NUMBER_RE = re.compile(r"[零一二两三四五六七八九十百千]+")
 MAGNITUDE_CHARS = "十百千万亿"
+SPOKEN_RANGE_RE = re.compile(r"(?<![零一二两三四五六七八九十百千])([一二两三四五六七八九])([二三四五六七八九])")
 # "三成": tenths, where 成 ends the word (not 三成本, 一成不变)
 TENTHS_RE = re.compile(r"(?<![\d十百千])([一二两三四五六七八九])成(?=$|[^\u4e00-\u9fff]|左右|以上|以下|的|补|给)")
 YEAR_RE = re.compile(r"(?<![\d.])(20\d{2}|19\d{2})(?![\d.]|\s*(?:亿|万|千|百|元|%|个|家|项|人|亩|平方))")  # not 2000亿
@@ -140,10 +141,17 @@ def arabic_figures(folded: str) -> str:
             return str(cn2an.cn2an(m.group(0), "smart"))
         except (ValueError, KeyError):
             return m.group(0)
+    folded = re.sub(rf"{SPOKEN_RANGE_RE.pattern}(?=\s*(?:{units})(?!级))", _spoken_range, folded)  # 两三个 → 2—3个
     folded = re.sub(rf"{CN_NUMBER_RE.pattern}(?=\s*(?:{units})(?!级))", digits, folded)
     # the low end of a range whose high end now has digits: "五到10家" → "5到10家"
     folded = re.sub(rf"{CN_NUMBER_RE.pattern}(?=\s*{RANGE_JOIN}\s*\d)", digits, folded)
     return TENTHS_RE.sub(lambda m: f"{cn_int(m.group(1))}0%", folded)  # "三成" → 30%
+
+
+def _spoken_range(m: re.Match) -> str:
+    """Two numerals side by side, the second one or two more, as a range ("两三" → 2—3, "三五" → 3—5)."""
+    low, high = cn_int(m.group(1)), cn_int(m.group(2))
+    return f"{low}—{high}" if 0 < high - low <= 2 else m.group(0)
 
 
 def as_plans_write(text: str) -> str:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
+from ingest.facts import extract
 from ingest.text import fold
 from ingest.types import Clause
 
 from . import compose
+from .figures import same_unit
 from .evidence import sentences
 from .knowledge import knowledge
 
@@ -25,6 +27,7 @@ SWAP_MAX = 8        # characters of a swapped piece: a longer difference is anot
 CONTEXT_MAX = 4     # characters of shared wording shown on each side of a swapped piece, up to punctuation
 TITLE_RE = re.compile(r"《[^》]*》")
 QUOTE_MARKS_RE = re.compile(r"[“”‘’「」\"']")
+NUMERAL_RE = re.compile(r"[\d〇零一二两三四五六七八九十百千万亿]")  # a swapped piece of the plan's that states a figure
 PUNCT_RE = re.compile(r"[，。、；：？！“”‘’《》（）「」,.;:?!()\"'\s]")
 
 # "由X负责解释", "办公室设在X", "X牵头": a body the text names for a duty
@@ -82,12 +85,15 @@ def _claimed_bodies(engine, q) -> list[str]:
     return re.findall(r"([\u4e00-\u9fff]{1,12}?(?:委员会|管委会|政府|局|委|办))(?=负责|牵头|来|管|设)", q.folded)[:2]
 
 
-def misquoted(engine, q, clauses: list[Clause]) -> tuple[str, str, Clause, str] | None:
+def misquoted(engine, q, clauses: list[Clause], unit: str | None = None) -> tuple[str, str, Clause, str] | None:
     """(verdict, said, clause, sentence) for a claim that quotes a plan's sentence nearly word
     for word ("…形成“小而美”“专而精”“快而新”", "…十万人群队列"): aligned character by
     character with the closest sentence of ``clauses``, a piece swapped inside the shared
     wording is a misquote (不对, with the plan's words). Nothing when no sentence is quoted or
-    none of its wording is swapped (a quote without a swap gets no verdict from here)."""
+    none of its wording is swapped (a quote without a swap gets no verdict from here). For a
+    claim of a figure in ``unit`` quoting a sentence that states none of that kind, its words
+    swapped but no figure ("每年增长10%" of "保持稳定增长态势"), the verdict is that the plan
+    states no such figure; a swapped figure ("十万人群队列" of 百万) is a misquote."""
     claim = fold(engine.plans.strip(q.text))  # as typed: the answer quotes it
     best = None
     for clause in clauses:
@@ -103,15 +109,19 @@ def misquoted(engine, q, clauses: list[Clause]) -> tuple[str, str, Clause, str] 
             if shared < QUOTED_DENSITY * span_claim or shared < SKIPPED_DENSITY * span_said:
                 continue
             gaps = [((x.b + x.size, y.b), (x.a + x.size, y.a)) for x, y in zip(blocks, blocks[1:])]
-            swaps = [(_in_context(said, *s), _in_context(claim, *c)) for s, c in gaps
-                     if _swapped(said[slice(*s)], claim[slice(*c)])]
+            swaps = [(_in_context(said, *s), _in_context(claim, *c), bool(NUMERAL_RE.search(said[slice(*s)])))
+                     for s, c in gaps if _swapped(said[slice(*s)], claim[slice(*c)])]
             best = (shared, clause, sentence, swaps)
     if not best:
         return None
     _, clause, sentence, swaps = best
     lang = "en" if q.lang == "en" else "zh"
+    if unit and swaps and not any(figured for _, _, figured in swaps) and not any(
+            same_unit(f.unit, unit) for f in extract(sentence)):  # "每年增长10%" of "保持稳定增长态势"
+        return "unstated", knowledge().say("text_no_figure", lang, stated=swaps[0][0], asserted=swaps[0][1]), \
+            clause, sentence
     if swaps:
-        pairs = "；".join(knowledge().say("text_pair", lang, stated=a, asserted=b) for a, b in swaps)
+        pairs = "；".join(knowledge().say("text_pair", lang, stated=a, asserted=b) for a, b, _ in swaps)
         return "wrong", knowledge().say("text_wrong_all", lang, pairs=pairs), clause, sentence
     return None
 

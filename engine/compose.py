@@ -42,7 +42,7 @@ NOT_A_RANK = r"(?<!排)(?<!列)(?<!居)(?<!排在)(?<!列在)"  # "排第一个�
 GENERIC_MEASURE = "个"  # counts anything: an answer may count in another measure, or the noun directly
 PATH_LEVEL_RE = re.compile(r"[^、）.．]+[、）.．]")  # the levels of a clause path: 二、 （二） 5.
 QUANTITY_RANK = 0.6  # evidence stating the asked amount may rank this far below the best
-POSTFIX_BOUNDS = ("以上", "以下", "以内", "左右")  # written after the figure: 10个以上
+POSTFIX_BOUNDS = ("以上", "以下", "以内", "左右", "上下")  # written after the figure: 10个以上
 DESCRIBE_MAX = 240  # a clause this short is quoted whole when the question asks what it says
 QUOTE_HITS = 4  # clauses searched for the sentence a claim quotes
 LEAD_MAX = 3  # figures listed when a question names a topic several indicators contain
@@ -362,7 +362,8 @@ def premise_verdict(engine, q: Question, hits, docs: list[Document], filters: Fi
             draft.sentences.append((knowledge().say("premise_value_is", lang, asserted=said, text=other.text),
                                     [(clause, other.text)]))
     if set(draft.verdicts) <= {"unstated", "unsure"} and lang == "zh" \
-            and (quoted := claims.misquoted(engine, q, [h.clause for h in hits[:QUOTE_HITS]])):
+            and (quoted := claims.misquoted(engine, q, [h.clause for h in hits[:QUOTE_HITS]],
+                                                 stated[0][0].unit if stated else None)):
         return _misquote(q, quoted, hits)  # "…十万人群队列": no indicator of that figure, a misquoted sentence
     return draft
 

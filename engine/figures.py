@@ -27,6 +27,7 @@ TYPO_WEIGHT = 0.8     # an indicator named abbreviated or with a character misty
 NEAR_MIN_CHARS = 4     # a claim's phrase this long may name an indicator by its characters in order
 SCOPE_SHARE = 0.1      # of a scoped indicator's score, the share its scope (the sentence's condition) weighs
 RANK_BONUS = 0.005     # among facts named alike, for the clause retrieval ranks first (less further down)
+BOUND_SIDES = ("upper", "lower", "approx")  # the lexicon's qualifier_bounds
 SHORT_INDICATOR = 3    # indicators of fewer bigrams than this are discounted (too generic)
 YEAR_WORDS_RE = re.compile(r"(到|至|在)?(\d{4}|\d{2})年(底|末)?")  # "到2027年", "27年底": when, not what
 # what follows a figure that describes what is asked about: 的, also after more figures joined
@@ -171,10 +172,11 @@ def best(clauses: list[Clause], phrases: list[str], unit: str | None = None,
     found = None
     said = _threshold_numbers(" ".join(phrases))
     ranks = {c.base_id: n for n, c in reversed(list(enumerate(ranked)))}
+    counts = knowledge().pattern("count_measures")
     for clause in clauses:
         for fact in clause.facts:
-            if unit and not same_unit(fact.unit, unit):
-                continue
+            if unit and not same_unit(fact.unit, unit) and not (counts.fullmatch(unit) and counts.fullmatch(fact.unit)):
+                continue  # a count may be typed with another measure word (研究型医院20个 of 1-2家): its name decides
             defined = _threshold_numbers(fact.indicator)
             if said and defined and not said & defined:  # "超100亿元的企业" is not "超10亿元的企业"
                 continue
@@ -323,20 +325,21 @@ def sole_of_unit(clauses: list[Clause], claim: Fact) -> Match | None:
 
 
 def bound_of(qualifier: str) -> str | None:
-    """'upper' (最多, 不超过), 'lower' (不少于, 超) or None, by the longest bound word in the
-    qualifier (不少于 is a floor although it holds 少于)."""
+    """'upper' (最多, 不超过), 'lower' (不少于, 超), 'approx' (左右, 约) or None, by the longest
+    bound word in the qualifier (不少于 is a floor although it holds 少于)."""
     k = knowledge()
-    found = [(len(w), side) for side in ("upper", "lower") for w in k.words(f"qualifier_bounds.{side}") if w in qualifier]
+    found = [(len(w), side) for side in BOUND_SIDES for w in k.words(f"qualifier_bounds.{side}") if w in qualifier]
     return max(found)[1] if found else None
 
 
 def holds(claim: Fact, fact: Fact) -> bool:
     """Whether an asserted figure agrees with the plan's value for the same indicator (a
-    ceiling claimed for the plan's floor does not: 最多2家 against 不少于2家)."""
+    ceiling claimed for the plan's floor does not: 最多2家 against 不少于2家; nor does an
+    approximation: 100个左右 against 100个以上). A claim without a bound agrees with any."""
     if not same_unit(claim.unit, fact.unit):
         return False
     bounds = {bound_of(claim.qualifier), bound_of(fact.qualifier)}
-    if bounds == {"upper", "lower"}:
+    if None not in bounds and len(bounds) == 2:
         return False
     if claim.low != claim.high or fact.low != fact.high:  # ranges must agree as ranges
         return (claim.low, claim.high) == (fact.low, fact.high)

@@ -15,9 +15,9 @@ import unicodedata
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_PUNCT = r"\u3001-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65“”‘’—…·"
 _DASHES = str.maketrans({"—": "-", "–": "-", "－": "-", "‒": "-", "―": "-", "~": "-", "～": "-"})
-_CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
+_CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_NUMERAL = "〇○零一二三四五六七八九十"
+_CN_NUMERAL = "〇○零一二两三四五六七八九十"
 
 
 @functools.lru_cache(maxsize=1)

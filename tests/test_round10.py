@@ -142,3 +142,40 @@ def test_each_claim_of_a_message_is_judged_once_under_its_own_part(engine_for):
 def test_a_year_that_names_the_plan_is_no_target_year(engine, question):
     answer = engine.ask(question)
     assert "15个" in answer.text.splitlines()[0] and "二、（三）10." in cited(answer), answer.text
+
+
+@pytest.mark.parametrize("claimed, stated, agrees", [
+    (("100", "左右"), ("100", "以上"), False),  # an approximation is not a floor
+    (("10", "以上"), ("10", "左右"), False),
+    (("20", "超"), ("20", "以上"), True),      # two floors agree
+    (("100", ""), ("100", "左右"), True),      # a claim without a bound agrees with any
+])
+def test_an_approximation_claimed_for_a_bound_does_not_hold(claimed, stated, agrees):
+    def figure(value, qualifier):
+        return Fact("x", qualifier, value, float(value), float(value), "个", None, value)
+
+    assert figures.holds(figure(*claimed), figure(*stated)) is agrees
+
+
+@pytest.mark.parametrize("typed, written", [
+    ("争取两三个突破性政策", "争取2—3个突破性政策"),  # two numerals side by side: a range
+    ("三五家企业", "3—5家企业"),
+    ("权重提到两成", "权重提到20%"),
+    ("十五六家", "十五六家"),                      # after a tens numeral: left as typed
+])
+def test_ranges_and_tenths_typed_in_words_read_as_the_plans_write_them(typed, written):
+    from engine.analysis import as_plans_write
+
+    assert as_plans_write(typed) == written
+
+
+def test_a_count_typed_with_another_measure_word_binds_by_its_name(engine):
+    answer = engine.ask("21版里国际一流的研究型医院是建20个吧")
+    assert verdict_of(answer.text) == "wrong" and "1—2家" in answer.text.splitlines()[0], answer.text
+
+
+def test_a_figure_put_where_a_sentence_states_none_is_unstated_not_misquoted(engine):
+    answer = engine.ask("21版说固定资产投资年均增长15%对吗")
+    assert verdict_of(answer.text) == "unstated" and "保持稳定增长态势" in answer.text, answer.text
+    misquote = engine.ask("21版要启动建立心脑血管、肿瘤等领域的十万人群队列 这个规模我没写错吧")
+    assert verdict_of(misquote.text) == "wrong", "a swapped figure is still a misquote"
