@@ -26,6 +26,19 @@ ASKING_CHARS = r"[哪几什谁啥些各]"  # "哪几个区负责" asks which dis
 CLAIMED_PLACE_RE = re.compile(r"((?:[\u4e00-\u9fff]{2,4}?[区县](?:政府)?\s*[和、与及,，]?\s*)+)(?:来|共同|一起)?(?:负责|牵头|主抓|承担)")
 
 
+ALSO_KNOWN_RE = re.compile(r"(.+?)[(（](.+?)[)）]$")  # "市发展改革委(市京津冀协同办)": one body, two names
+
+
+def parts_of(listed: str) -> set[str]:
+    """The names one 责任单位 entry stands for: itself, each part of a merged name (市科委、中关村
+    管委会), and both names of a body printed with its other name in brackets."""
+    names = {listed, *listed.split("、")}
+    for name in list(names):
+        if m := ALSO_KNOWN_RE.fullmatch(name):
+            names |= {m.group(1), m.group(2)}
+    return names
+
+
 class AgencyDirectory:
     """Agency names → the task clauses that list them."""
 
@@ -36,7 +49,7 @@ class AgencyDirectory:
             if clause.chunk:
                 continue
             for agency in clause.agencies:
-                for name in {agency, *agency.split("、")}:
+                for name in parts_of(agency):
                     self.tasks[fold(name)].append(clause)
         self.names = sorted(self.tasks, key=len, reverse=True)  # folded, as the keys are
         # Every name a question may use (listed or a former/later name), longest first.

@@ -15,6 +15,7 @@ from ingest.types import Clause, Document, Fact
 from ingest.facts import BASELINE_COLUMNS, posseg
 
 from . import claims, figures
+from .agencies import parts_of
 from .analysis import FIGURE_UNITS, MAGNITUDE_CHARS, Question, evidence_pattern
 from .decompose import asks
 from .evidence import content_tokens, has_figure, overlap, sentences, trim
@@ -601,7 +602,7 @@ def agency_tasks(engine, q: Question, names: list[str], asked: dict[str, list[st
     for name in names:
         for alias, clauses in engine.agencies.tasks_of(name).items():
             clauses = [c for c in clauses if (not scope or c.doc_id in scope)
-                       and (not lead or c.agencies and c.agencies[0] == alias)]
+                       and (not lead or c.agencies and alias in parts_of(c.agencies[0]))]
             if clauses:
                 by_name[alias] = clauses
                 agency_of.setdefault(alias, name)

@@ -602,4 +602,8 @@ def _names_task(q: Question) -> bool:
 
 
 def _asks_tasks(q: Question) -> bool:
-    return knowledge().has("task_ask", q.low)
+    """Whether the question asks about tasks and who has them (负责, 牵头), or which tasks an
+    agency leads in any word the lexicon has for leading (排第一): not "谁打头", which reads as
+    asking for a task's agency."""
+    return knowledge().has("task_ask", q.low) or (
+        knowledge().has("lead_claim", q.low) and not q.scores.get("responsibility_task"))

@@ -28,6 +28,15 @@ def time_answer(engine, q: Question, docs: list[Document], also: tuple[str, ...]
         if knowledge().has("levels.city", low):
             pool = [d for d in pool if d.level == "city"]
         active = [d for d in engine.index.documents.values() if d in pool and d.in_force(day)]
+        if not active and docs:  # "到2029年1月这份还管用吗" of a named plan: no, and until when it was
+            asked = DATE_YM_RE.search(q.folded)
+            when = (day.isoformat() if q.date else str(day.year)) if en else (asked.group(0) if asked else f"{day.year}年")
+            for doc in docs[:2]:
+                draft.sentences.append(((f"On {when}, 《{doc.title}》 is not in force." if en else
+                                         f"按{when}判断，《{doc.title}》不在施行期内。"), []))
+                _metadata_facts(engine, q, doc, draft, en, ("valid",))
+            if any(cites for _, cites in draft.sentences):
+                return draft
         if not active:
             return Draft.refuse(f"no plan in the corpus is in force on {day}")
         for doc in active:

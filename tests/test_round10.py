@@ -179,3 +179,32 @@ def test_a_figure_put_where_a_sentence_states_none_is_unstated_not_misquoted(eng
     assert verdict_of(answer.text) == "unstated" and "保持稳定增长态势" in answer.text, answer.text
     misquote = engine.ask("21版要启动建立心脑血管、肿瘤等领域的十万人群队列 这个规模我没写错吧")
     assert verdict_of(misquote.text) == "wrong", "a swapped figure is still a misquote"
+
+
+def test_a_body_printed_with_its_other_name_in_brackets_answers_to_either():
+    from engine.agencies import parts_of
+
+    assert parts_of("市发展改革委(市京津冀协同办)") >= {"市发展改革委", "市京津冀协同办"}
+    assert parts_of("市科委、中关村管委会") >= {"市科委", "中关村管委会"}
+
+
+@pytest.mark.parametrize("question", ["21版里发改委牵头的是哪条", "21版里发改委排第一个的是哪条"])
+def test_the_tasks_an_agency_leads_include_those_listing_it_under_its_bracketed_name(engine, question):
+    answer = engine.ask(question)
+    assert not answer.refused and "二、（五）20." in cited(answer), answer.text
+
+
+def test_tasks_an_agency_is_listed_on_asked_with_another_word(engine):
+    answer = engine.ask("18版财政局挂名的是哪几条")
+    assert {"二、（二）4.", "二、（三）11.", "二、（四）17."} <= cited(answer), answer.text
+
+
+def test_a_named_plan_out_of_force_on_the_asked_date_is_said_so_with_its_validity(engine):
+    answer = engine.ask("到2029年1月 昌平这份还管用吗")
+    assert not answer.refused and "不在施行期内" in answer.text and "2028年12月31日" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("question", ["18版说的医药健康协同创新研究院 后来成立了没",
+                                      "昌平那个AI实体医院 现在挂牌了几家"])
+def test_asking_whether_a_plan_item_has_since_happened_is_no_question_for_the_plans(engine, question):
+    assert engine.ask(question).refused
