@@ -79,6 +79,10 @@ def _score(args) -> int:
         rows["naive baseline"] = report["baseline"]
     print(table(rows))
     print(f"\nby type (ours)\n{table(report['by_type'])}\n\nby persona (ours)\n{table(report['by_persona'])}")
+    audit = report["premises"]
+    if audit["n"]:
+        print(f"\nclaims checked: {audit['n']}; answers opening with an explicit verdict (or refusing): {audit['explicit']}; "
+              f"judged against another indicator: {len(audit['misbound'])} {' '.join(audit['misbound'])}")
     print(f"\nsettings hash {report['settings_hash']}; failing ids: {' '.join(report['failures']) or 'none'}")
     if args.json:
         args.json.write_text(json.dumps(report, ensure_ascii=False, indent=1), "utf-8")

@@ -49,6 +49,12 @@ SPOKEN_DIGITS = dict(zip("零一二两三四五六七八九", (0, 1, 2, 2, 3, 4,
 SPOKEN_PLACES = {"十": 10, "百": 100, "千": 1000}
 
 
+def _verdict_line(answer: str) -> str:
+    """The lines of an answer that open with a verdict, joined."""
+    lines = [re.sub(r"^\s*[【\[][^】\]]*[】\]]\s*", "", line).strip() for line in answer.splitlines()]
+    return "\n".join(line for line in lines if any(p.search(line) for _, p in VERDICTS))
+
+
 def _numbers(text: str) -> set[str]:
     return set(NUMBER_RE.findall(match_key(CITE_RE.sub("", text)).replace(",", "")))
 
@@ -112,6 +118,8 @@ def judge(question: dict, answer: dict) -> dict:
         "clause_cited": any(_cited(c, g) for c in citations for g in question.get("gold_clauses", [])),
         "retrieved": bool(facts) and all(f in contexts for f in facts),
         "hallucinated": not refused and bool(answer_numbers - allowed),
+        "verdict": verdict_of(answer.get("answer", "")),
+        "verdict_line": _verdict_line(answer.get("answer", "")),
         "latency_ms": float(answer.get("latency_ms", 0.0)),
     }
 
@@ -163,7 +171,22 @@ def score(questions: list[dict], answers: list[dict]) -> dict:
             groups[q.get(field, "?")].append(v)
         report[key] = {name: metrics(vs) for name, vs in sorted(groups.items())}
     report["failures"] = [q["id"] for q, v in verdicts if not v["strict"] or v["hallucinated"]]
+    report["premises"] = premise_audit(verdicts)
     return report
+
+
+def premise_audit(verdicts: list[tuple[dict, dict]]) -> dict:
+    """The questions that assert something (a gold ``verdict``): how many answers open with an
+    explicit verdict (or refuse), and how many judge the claim against the wrong thing: 对 or
+    不对 for an indicator the plans do not state, or verdict lines that lack the numbers of the
+    value the gold binds to the asserted indicator (judged with a neighbour's value)."""
+    judged = [(q, v) for q, v in verdicts if q.get("verdict")]
+    explicit = [v["refused"] or v["verdict"] is not None for _, v in judged]
+    misbound = [q["id"] for q, v in judged if not v["refused"] and (
+        (q["verdict"] == "unstated" and v["verdict"] in ("right", "wrong"))
+        or (q["verdict"] in ("right", "wrong") and v["verdict"] in ("right", "wrong")
+            and not _numbers(" ".join(q.get("answer_facts", [])[:1])) <= _numbers(v["verdict_line"])))]
+    return {"n": len(judged), "explicit": sum(explicit), "misbound": misbound}
 
 
 COLUMNS = [("n", "n"), ("strict", "strict"), ("answer_facts", "facts"), ("doc_citation", "doc cite"), ("clause_citation", "clause cite"),

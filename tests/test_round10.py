@@ -208,3 +208,20 @@ def test_a_named_plan_out_of_force_on_the_asked_date_is_said_so_with_its_validit
                                       "昌平那个AI实体医院 现在挂牌了几家"])
 def test_asking_whether_a_plan_item_has_since_happened_is_no_question_for_the_plans(engine, question):
     assert engine.ask(question).refused
+
+
+def test_the_premise_audit_counts_explicit_verdicts_and_claims_judged_against_another_indicator():
+    from eval.scoring import judge, premise_audit
+
+    def verdict(gold, answer, facts=()):
+        question = {"id": f"{gold}:{answer[:8]}", "question": "q", "verdict": gold, "answer_facts": list(facts), "must_refuse": gold == "unstated"}
+        return question, judge(question, {"answer": answer, "citations": []})
+
+    audit = premise_audit([
+        verdict("wrong", "不对：计划写的研究型医院是1—2家，不是20个。", ["1-2家"]),
+        verdict("wrong", "对：计划写的研究型病房是20个左右，与所说一致。", ["1-2家"]),  # a neighbour's value
+        verdict("unstated", "对：计划写的收入年均增速是10%以上，与所说一致。"),  # an indicator not stated
+        verdict("unstated", "《某计划》一、：收入年均增速10%以上。"),  # no verdict at all
+    ])
+    assert audit["n"] == 4 and audit["explicit"] == 3
+    assert audit["misbound"] == ["wrong:对：计划写的研究", "unstated:对：计划写的收入"]
