@@ -43,6 +43,7 @@ NOT_A_RANK = r"(?<!排)(?<!列)(?<!居)(?<!排在)(?<!列在)"  # "排第一个�
 GENERIC_MEASURE = "个"  # counts anything: an answer may count in another measure, or the noun directly
 PATH_LEVEL_RE = re.compile(r"[^、）.．]+[、）.．]")  # the levels of a clause path: 二、 （二） 5.
 QUANTITY_RANK = 0.6  # evidence stating the asked amount may rank this far below the best
+LIST_BONUS = 3.0  # for the sentence that lists as many items as the set asked about has
 POSTFIX_BOUNDS = ("以上", "以下", "以内", "左右", "上下")  # written after the figure: 10个以上
 DESCRIBE_MAX = 240  # a clause this short is quoted whole when the question asks what it says
 QUOTE_HITS = 4  # clauses searched for the sentence a claim quotes
@@ -490,6 +491,7 @@ def _rank_sentences(engine, q: Question, hits: list, want_number: bool):
     ranked = []
     goals = want_number and knowledge().has("target_words", q.low)
     rarity = engine.index.bm25.rarity
+    members = set_size(q)
     for hit in hits:
         best_rank = min(hit.dense_rank or 99, hit.lexical_rank or 99, len(hits))
         in_goals = goals and (hit.clause.table is not None or any(
@@ -501,9 +503,30 @@ def _rank_sentences(engine, q: Question, hits: list, want_number: bool):
             score = overlap(tokens, sentence, rarity) + subject + (2.0 if want_number and has_figure(sentence) else 0.0)
             score += sum(min(len(p), 4) for p in phrases if p in fold(sentence))
             score += GOAL_BONUS if in_goals and has_figure(sentence) else 0.0
+            score += LIST_BONUS if members and listed(sentence) == members else 0.0
+            score += LIST_BONUS if members and listed(sentence) == members and counts(sentence, members) else 0.0
             on = hit.clause.base_id in q.follows and score > 0  # the clause the message is on
             ranked.append((hit.clause, sentence, score - 0.5 * (best_rank - 1) + (FOLLOW_BONUS if on else 0.0)))
     return sorted(ranked, key=lambda r: -r[2])
+
+
+def set_size(q: Question) -> int | None:
+    """The size of the set whose members a question asks for ("四个辅助领域是哪些" → 4, "五大
+    赛道呢" → 5), or None."""
+    if not knowledge().has("set_ask", q.low):
+        return None
+    m = re.search(rf"(\d+)\s*(?:{knowledge().pattern('count_measures').pattern})|([一二两三四五六七八九十])大", q.folded)
+    return (int(m.group(1)) if m.group(1) else cn_int(m.group(2))) if m else None
+
+
+def counts(sentence: str, n: int) -> bool:
+    """Whether a sentence states the count it lists ("…四大方向")."""
+    return any(cn_int(m.group(1)) == n for m in re.finditer(r"([\d一二两三四五六七八九十]+)\s*[大个类项种条]", fold(sentence)))
+
+
+def listed(sentence: str) -> int:
+    """The number of items the longest 、-list of a sentence names (1 when it lists nothing)."""
+    return max((len([i for i in piece.split("、") if i.strip()]) for piece in re.split(r"[，,；;：:。]", sentence)), default=1)
 
 
 def _piece(clause: Clause, sentence: str, tokens: set[str], want_number: bool) -> str:

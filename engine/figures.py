@@ -105,6 +105,8 @@ def stated_as_fact(folded_question: str) -> bool:
             continue  # "两个区级计划": a count of the plans asked about
         if re.search(r"[哪这那前后头首]\s*$", folded_question[: m.start()]):
             continue  # "哪两种模式", "这三家": a count the question points with
+        if knowledge().pattern("set_ask").search(re.split(r"[，,。；;]", rest)[0]):
+            continue  # "四个辅助领域是哪些": the size of the set asked for
         if knowledge().pattern("threshold_words").search(folded_question[max(0, m.start() - 2): m.start()] + (
                 m.group("before") or "")) and knowledge().pattern("number_ask").search(re.split(r"[，,。；;？?]", rest)[0]):
             continue  # "营收首次破5亿奖多少": the threshold of what is asked

@@ -48,7 +48,7 @@ class Knowledge:
                     "qualifiers", "units", "figure_stop", "figure_lead_verbs", "question_noise", "nickname_suffixes",
                     "conjunctions", "part_markers", "plan_words", "goal_headings", "name_ask", "measure_nouns",
                     "qualifier_bounds.upper", "qualifier_bounds.lower", "qualifier_bounds.approx", "lead_claim", "attribution",
-                    "agency_claim", "tag_question", "request", "self_description", "ask_words", "number_ask", "asked_measures", "uncounted_measures", "count_measures", "stated_ask", "threshold_words", "out_of_scope", "baseline_ask"):
+                    "agency_claim", "tag_question", "request", "self_description", "ask_words", "number_ask", "asked_measures", "uncounted_measures", "count_measures", "set_ask", "stated_ask", "threshold_words", "out_of_scope", "baseline_ask"):
             self.pattern(key)
         for key in self.lexicon["time_facts"]:
             if not key.startswith("_"):

@@ -225,3 +225,11 @@ def test_the_premise_audit_counts_explicit_verdicts_and_claims_judged_against_an
     ])
     assert audit["n"] == 4 and audit["explicit"] == 3
     assert audit["misbound"] == ["wrong:对：计划写的研究", "unstated:对：计划写的收入"]
+
+
+@pytest.mark.parametrize("question", ["副中心四个辅助领域是哪些", "副中心那个两个主攻领域是啥 || 那四个辅助领域呢"])
+def test_a_set_asked_with_its_size_is_answered_by_the_sentence_listing_that_many(engine, question):
+    *history, asked = [p.strip() for p in question.split("||")]
+    answer = engine.ask(asked, history=history)
+    assert "前沿诊疗技术、AI+医疗健康、相关生产性服务业、高端特色生活性服务业" in answer.text, answer.text
+    assert not answer.text.startswith("计划未写明"), "the size of the set asked for is no claim"
