@@ -34,12 +34,7 @@ SPOKEN_RANGE_RE = re.compile(r"(?<![零一二两三四五六七八九十百千])
 # "三成": tenths, where 成 ends the word (not 三成本, 一成不变)
 TENTHS_RE = re.compile(r"(?<![\d十百千])([一二两三四五六七八九])成(?=$|[^\u4e00-\u9fff]|左右|以上|以下|的|补|给)")
 YEAR_RE = re.compile(r"(?<![\d.])(20\d{2}|19\d{2})(?![\d.]|\s*(?:亿|万|千|百|元|%|个|家|项|人|亩|平方))")  # not 2000亿
-# English counts carry their Chinese measure word, so a false premise in English can be checked too.
-EN_UNITS = [("compan", "家"), ("firm", "家"), ("enterprise", "家"), ("hospital", "家"),
-            ("billion yuan", "亿元"), ("mu", "亩"), ("%", "%")]  # anything else counted: 个
-EN_FIGURE_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:[a-z-]+ ){0,3}?"
-                          r"(companies|company|firms?|enterprises?|hospitals?|wards?|drugs?|devices?|products?|"
-                          r"platforms?|applications?|projects?|billion yuan|mu|%)")
+EN_GAP_WORDS = 8  # words between an English figure and the noun it counts ("50 newly approved Class II and III … devices")
 
 
 FIGURE_UNITS = unit_alternation()
@@ -86,7 +81,7 @@ def analyse(question: str) -> Question:
     figures = [(m.group("low"), m.group("unit")) for m in figure_pattern().finditer(folded)
                if not looks_like_year(m.group("low"), m.group("unit"), m.group("before") or "")
                and not folded[:m.start()].endswith("第")]
-    figures = figures or [(n, _en_unit(u)) for n, u in EN_FIGURE_RE.findall(low)]
+    figures = figures or en_figures(low)
     premise = bool(k.has("premise", low)) and bool(figures or kind.startswith("responsibility"))
     return Question(text=question, folded=folded, lang=language(question), kind=kind,
                     quantity=_quantity(low), asks_actual=k.has("actual_results", low), periods=periods,
@@ -189,9 +184,13 @@ def language(text: str) -> str:
     return "zh-Hant" if changed else "zh"
 
 
-def _en_unit(noun: str) -> str:
-    """The Chinese measure word of an English counted noun (companies → 家)."""
-    return next((unit for prefix, unit in EN_UNITS if noun.startswith(prefix)), "个")
+def en_figures(low: str) -> list[tuple[str, str]]:
+    """(number, the plans' unit) of each figure an English question states: a number and the
+    counted noun a few words after it (the lexicon's en_counted_nouns; anything else counted: 个)."""
+    nouns = "|".join(re.escape(n) for n, _ in knowledge().en_counted_nouns)
+    found = re.findall(rf"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:(?:[a-z-]+|[ivx]+)\s+){{0,{EN_GAP_WORDS}}}?({nouns})", low)
+    return [(n, next(u for prefix, u in knowledge().en_counted_nouns if noun.startswith(prefix))) for n, noun in found
+            if not re.fullmatch(r"(19|20)\d{2}", n)]
 
 
 def evidence_pattern(quantity: str) -> str:

@@ -126,6 +126,12 @@ class Knowledge:
         return _pairs(self.lexicon.get("unit_variants", {}))
 
     @functools.cached_property
+    def en_counted_nouns(self) -> list[tuple[str, str]]:
+        """(English noun's start, the plans' unit) pairs of en_counted_nouns, longest first."""
+        nouns = {k: v for k, v in self.lexicon.get("en_counted_nouns", {}).items() if not k.startswith("_")}
+        return sorted(nouns.items(), key=lambda kv: len(kv[0]), reverse=True)
+
+    @functools.cached_property
     def spoken_figures(self) -> list[tuple[str, str]]:
         """(figure said in words, the plans' way of writing it) pairs of spoken_figures, longest first."""
         return _pairs(self.lexicon.get("spoken_figures", {}))

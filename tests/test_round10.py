@@ -233,3 +233,19 @@ def test_a_set_asked_with_its_size_is_answered_by_the_sentence_listing_that_many
     answer = engine.ask(asked, history=history)
     assert "前沿诊疗技术、AI+医疗健康、相关生产性服务业、高端特色生活性服务业" in answer.text, answer.text
     assert not answer.text.startswith("计划未写明"), "the size of the set asked for is no claim"
+
+
+@pytest.mark.parametrize("typed, found", [
+    ("the plan targets 50 newly approved class ii and iii medical devices, correct?", [("50", "个")]),
+    ("about 20 square kilometres of new development space, right?", [("20", "平方公里")]),
+    ("more than 20 unicorn and potential-unicorn firms by 2028", [("20", "家")]),  # a year is no figure
+])
+def test_english_figures_bind_to_the_noun_they_count_a_few_words_on(typed, found):
+    from engine.analysis import en_figures
+
+    assert en_figures(typed) == found
+
+
+def test_an_english_claim_heard_from_someone_is_judged_not_read_as_the_askers_own(engine):
+    answer = engine.ask("I read that Changping wants more than 20 unicorn and potential-unicorn firms by 2028 — is that right?")
+    assert verdict_of(answer.text) == "wrong" and "30" in answer.text.splitlines()[0], answer.text
