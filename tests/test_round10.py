@@ -249,3 +249,8 @@ def test_english_figures_bind_to_the_noun_they_count_a_few_words_on(typed, found
 def test_an_english_claim_heard_from_someone_is_judged_not_read_as_the_askers_own(engine):
     answer = engine.ask("I read that Changping wants more than 20 unicorn and potential-unicorn firms by 2028 — is that right?")
     assert verdict_of(answer.text) == "wrong" and "30" in answer.text.splitlines()[0], answer.text
+
+
+def test_a_shi_de_question_states_a_claim_to_judge(engine):
+    answer = engine.ask("21版健康云那条 是医保局打头的？")
+    assert verdict_of(answer.text) == "right" and "二、（二）7." in cited(answer), answer.text
