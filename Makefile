@@ -29,7 +29,7 @@ test: install
 	$(PY) -m pytest
 
 # The full evaluation: every split scored (strict = facts + clause + document + refusal + verdict).
-# dev…dev9 and the development plans (other_dev: Chengdu, other_dev2: a PDF-like
+# dev…dev10 and the development plans (other_dev: Chengdu, other_dev2: a PDF-like
 # Nanshan plan, other_dev3: Hangzhou with an annex table, other_dev4: Wuhan biomedicine, other_dev5: Suzhou robotics 若干措施,
 # other_dev6: a Qingdao district hydrogen 实施方案 with a task table, other_dev7: a Kunming culture-and-tourism
 # 三年行动方案, other_dev8: a Xiamen cross-border e-commerce 三年行动方案) are what the rules were tuned on; test (frozen), paraphrases and the other
@@ -37,7 +37,7 @@ test: install
 eval: install
 	$(PY) -m index info >/dev/null 2>&1 || $(PY) -m index build
 	$(PY) -m index build --index-dir var/index-other --source eval/other_city/plan
-	for split in dev dev2 dev3 dev4 dev5 dev6 dev7 dev8 dev9 test paraphrases; do \
+	for split in dev dev2 dev3 dev4 dev5 dev6 dev7 dev8 dev9 dev10 test paraphrases; do \
 	  $(PY) -m eval run --questions eval/gold/$$split.jsonl --out var/eval/$$split.jsonl && \
 	  $(PY) -m eval score --questions eval/gold/$$split.jsonl --answers var/eval/$$split.jsonl --json var/eval/$$split.report.json; done
 	$(PY) -m eval run --questions eval/other_city/questions.jsonl --out var/eval/other_city.jsonl --index-dir var/index-other
