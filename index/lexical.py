@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import re
 from pathlib import Path
 
@@ -55,6 +56,7 @@ class BM25Index:
         self.num_docs = num_docs
         self.dtype, self.int_dtype = np.dtype(dtype), np.dtype(int_dtype)
         self._model = model  # the bm25s model when built here (it writes the files)
+        self._rarity: dict[str, float] = {}  # token → rarity, computed once
 
     @classmethod
     def build(cls, token_lists: list[list[str]]) -> "BM25Index":
@@ -89,11 +91,12 @@ class BM25Index:
         """How rare a token is in the indexed records, 1.0 for one found in at most one record
         down towards 0 for one in all of them: log(1 + N/df) / log(1 + N). "问题" or "发展",
         in many clauses, say little about which clause a question is about."""
-        i = self.vocab.get(token)
-        df = 0 if i is None else int(self.indptr[i + 1] - self.indptr[i])
-        if df <= 1 or self.num_docs <= 1:
-            return 1.0
-        return float(np.log1p(self.num_docs / df) / np.log1p(self.num_docs))
+        if token not in self._rarity:
+            i = self.vocab.get(token)
+            df = 0 if i is None else int(self.indptr[i + 1] - self.indptr[i])
+            self._rarity[token] = 1.0 if df <= 1 or self.num_docs <= 1 else \
+                math.log1p(self.num_docs / df) / math.log1p(self.num_docs)
+        return self._rarity[token]
 
     def scores(self, query: str) -> tuple[np.ndarray, float]:
         """BM25 score of every record, and the share of query tokens the index knows.
