@@ -12,7 +12,7 @@ from index.types import Filters
 from ingest.text import fold
 from ingest.text import cn_int
 from ingest.types import Clause, Document, Fact
-from ingest.facts import BASELINE_COLUMNS, posseg
+from ingest.facts import BASELINE_COLUMNS, extract, posseg
 
 from . import claims, figures
 from .agencies import parts_of
@@ -445,11 +445,19 @@ def _with_complement(engine, q: Question, clause: Clause, sentence: str, score: 
         return clause.text, clause.text
     tokens = engine.question_tokens(q)
     covered = _coverage(engine, q, sentence)
+    asked = figures.bigrams(engine.plans.strip(q.folded)) - figures.bigrams(sentence) if want_number else set()
     extra = next((sn for c, sn, sc in ranked if c is clause and sn != sentence and (not want_number or has_figure(sn))
-                  and (added := _coverage(engine, q, sn) - covered)
-                  and (sc > 0.5 * score or any(len(t) >= 3 for t in added))), None)  # a long word only it covers
+                  and ((added := _coverage(engine, q, sn) - covered)
+                       and (sc > 0.5 * score or any(len(t) >= 3 for t in added))  # a long word only it covers
+                       or _names_figure(sn, asked))), None)  # "创新药和创新器械": a figure of the other
     pair = sorted([sentence, extra], key=clause.text.find) if extra else [sentence]
     return "".join(_piece(clause, x, tokens, want_number) for x in pair), "".join(pair)
+
+
+def _names_figure(sentence: str, asked: set[str]) -> bool:
+    """Whether a figure of the sentence is bound to an indicator holding some of the question's
+    words the best sentence lacks (``asked``: character pairs)."""
+    return bool(asked) and any(figures.bigrams(f.indicator) & asked for f in extract(sentence))
 
 
 def _coverage(engine, q: Question, sentence: str) -> set[str]:

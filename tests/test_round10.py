@@ -254,3 +254,8 @@ def test_an_english_claim_heard_from_someone_is_judged_not_read_as_the_askers_ow
 def test_a_shi_de_question_states_a_claim_to_judge(engine):
     answer = engine.ask("21版健康云那条 是医保局打头的？")
     assert verdict_of(answer.text) == "right" and "二、（二）7." in cited(answer), answer.text
+
+
+def test_a_figure_question_naming_two_indicators_gets_both_figures_of_the_clause(engine):
+    answer = engine.ask("创新药和创新器械的目标 21版和昌平那版比怎么样")
+    assert all(f in answer.text for f in ("15个", "75个", "3—5个", "6—8个")), answer.text
