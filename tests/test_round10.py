@@ -259,3 +259,12 @@ def test_a_shi_de_question_states_a_claim_to_judge(engine):
 def test_a_figure_question_naming_two_indicators_gets_both_figures_of_the_clause(engine):
     answer = engine.ask("创新药和创新器械的目标 21版和昌平那版比怎么样")
     assert all(f in answer.text for f in ("15个", "75个", "3—5个", "6—8个")), answer.text
+
+
+def test_which_few_asks_which_not_how_much(engine):
+    from engine.analysis import analyse
+
+    assert analyse("政策套餐包括哪几方面？哪些企业能拿人才引进奖励").quantity is None
+    assert analyse("人才引进奖励给几万").quantity == "money"
+    answer = engine.ask("21版人才那条 给紧缺人才量身定制的政策套参包括哪几方面？哪些企业能拿人才引进奖励")
+    assert not answer.refused and "住房、签证、职称以及就医" in answer.text and "IPO上市" in answer.text, answer.text
